@@ -1,0 +1,2 @@
+/* placeholder: being written */
+#include "trawl_common.h"
