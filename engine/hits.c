@@ -1,2 +1,134 @@
-/* placeholder: being written */
-#include "trawl_common.h"
+/* Hits as JSON lines (docs/hits.md): EVE-style field names, the indicator's
+ * metadata, where it was seen (file, byte offset, line) and a context extract
+ * of at most 256 bytes, escaped so any byte sequence yields valid JSON. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+#include "trawl_engine.h"
+
+#define CONTEXT_MAX 256
+
+/* SWAR newline count: eight bytes per step. */
+uint64_t trawl_count_lines(const uint8_t *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL, nl = ones * '\n', hi = ones * 0x80;
+    uint64_t count = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        uint64_t x = w ^ nl;
+        uint64_t t = ((x & ~hi) + ~hi) | x; /* high bit clear only where byte == '\n' */
+        count += (uint64_t)__builtin_popcountll(~t & hi);
+    }
+    for (; i < n; i++)
+        count += p[i] == '\n';
+    return count;
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+    const struct trawl_hit *x = a, *y = b;
+    if (x->offset != y->offset)
+        return x->offset < y->offset ? -1 : 1;
+    if (x->ioc != y->ioc)
+        return x->ioc < y->ioc ? -1 : 1;
+    return (int)x->utf16 - (int)y->utf16;
+}
+
+/* Context for a UTF-16LE hit: the units around it, decoded. */
+static int context_utf16(struct trawl_buf *out, const uint8_t *p, size_t len, size_t s, size_t e)
+{
+    size_t lo = s, hi = e;
+    while (lo >= 2 && s - lo < CONTEXT_MAX / 2 - 2 && !(p[lo - 2] == '\n' && p[lo - 1] == 0))
+        lo -= 2;
+    while (hi + 1 < len && hi - e < CONTEXT_MAX / 2 - 2 && !(p[hi] == '\n' && p[hi + 1] == 0))
+        hi += 2;
+    char tmp[CONTEXT_MAX];
+    size_t n = 0;
+    for (size_t i = lo; i + 1 < hi + 1 && i + 1 < len && n < sizeof(tmp); i += 2)
+        tmp[n++] = p[i + 1] ? '.' : (char)p[i];
+    return trawl_buf_json_str(out, tmp, n);
+}
+
+static int context(struct trawl_buf *out, const uint8_t *p, size_t len, size_t s, size_t e,
+                   bool wide)
+{
+    if (wide)
+        return context_utf16(out, p, len, s, e);
+    /* the surrounding line, cut to CONTEXT_MAX bytes around the match */
+    size_t lo = s, hi = e;
+    while (lo > 0 && p[lo - 1] != '\n' && s - lo < CONTEXT_MAX)
+        lo--;
+    while (hi < len && p[hi] != '\n' && hi - e < CONTEXT_MAX)
+        hi++;
+    if (hi > lo && p[hi - 1] == '\r')
+        hi--;
+    if (hi - lo > CONTEXT_MAX) {
+        size_t mlen = e - s;
+        size_t room = mlen >= CONTEXT_MAX ? 0 : CONTEXT_MAX - mlen;
+        size_t left = s - lo < room / 2 ? s - lo : room / 2;
+        size_t right = room - left;
+        if (hi - e < right) {
+            right = hi - e;
+            left = room - right < s - lo ? room - right : s - lo;
+        }
+        lo = s - left;
+        hi = mlen >= CONTEXT_MAX ? s + CONTEXT_MAX : e + right;
+    }
+    return trawl_buf_json_str(out, p + lo, hi - lo);
+}
+
+int trawl_hits_format(const struct trawl_db *db, struct trawl_hit *hits, size_t n,
+                      const struct trawl_hit_origin *o, struct trawl_buf *out)
+{
+    if (!n)
+        return 0;
+    qsort(hits, n, sizeof(*hits), cmp_hit);
+    char ts[40];
+    trawl_format_time(o->timestamp, ts, sizeof(ts));
+    uint64_t line = o->line_base;
+    size_t line_pos = o->line_at;
+    int r = 0;
+    for (size_t i = 0; i < n && !r; i++) {
+        const struct trawl_hit *h = &hits[i];
+        const struct trawl_db_ioc *c = &db->iocs[h->ioc];
+        size_t s = (size_t)(h->offset - o->base_off);
+        size_t e = s + h->len > o->len ? o->len : s + h->len;
+        r |= trawl_buf_printf(out, "{\"timestamp\":\"%s\",\"event_type\":\"ioc\",\"ioc\":{\"id\":%u,"
+                                   "\"value\":\"",
+                              ts, h->ioc);
+        r |= trawl_buf_json_str(out, db->strings + c->value_off, c->value_len);
+        r |= trawl_buf_printf(out, "\",\"type\":\"%s\",\"tlp\":\"%s\",\"severity\":\"%s\","
+                                   "\"sources\":[",
+                              trawl_ioc_type_name(c->type), trawl_tlp_name(c->tlp),
+                              trawl_severity_name(c->severity));
+        for (unsigned k = 0; k < c->nsrc; k++) {
+            const char *src = trawl_db_source(db, h->ioc, k);
+            r |= trawl_buf_put(out, k ? ",\"" : "\"", k ? 2 : 1);
+            r |= trawl_buf_json_str(out, src, strlen(src));
+            r |= trawl_buf_putc(out, '"');
+        }
+        r |= trawl_buf_putc(out, ']');
+        if (c->confidence >= 0)
+            r |= trawl_buf_printf(out, ",\"confidence\":%d", c->confidence);
+        r |= trawl_buf_put(out, "},\"file\":\"", 10);
+        r |= trawl_buf_json_str(out, o->file, strlen(o->file));
+        r |= trawl_buf_printf(out, "\",\"offset\":%llu,\"length\":%u",
+                              (unsigned long long)h->offset, h->len);
+        if (o->line_base) {
+            if (s >= line_pos) {
+                line += trawl_count_lines(o->base + line_pos, s - line_pos);
+                line_pos = s;
+            }
+            r |= trawl_buf_printf(out, ",\"line\":%llu", (unsigned long long)line);
+        }
+        if (h->utf16)
+            r |= trawl_buf_put(out, ",\"encoding\":\"utf-16le\"", 22);
+        r |= trawl_buf_put(out, ",\"context\":\"", 12);
+        r |= context(out, o->base, o->len, s, e, h->utf16);
+        r |= trawl_buf_put(out, "\"}\n", 3);
+    }
+    return r ? TRAWL_ENOMEM : 0;
+}

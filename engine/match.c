@@ -1,2 +1,486 @@
-/* placeholder: being written */
-#include "trawl_common.h"
+/* Match verification. Hyperscan reports candidates (literal ends, token
+ * ends); this file decides which are real occurrences under the boundary
+ * rules of docs/matching.md and records them. Everything here runs per
+ * candidate on the hot path: no allocation (except growing the hit list),
+ * no locks, no logging.
+ *
+ * Boundaries are judged on the bytes around the candidate in the span's
+ * base buffer, never on where a scan started: a span scans from its accepted
+ * start `lo` but may peek before it, so the same occurrence is judged the
+ * same way whichever chunk, buffer or gzip window finds it, and only the
+ * chunk whose [lo, hi) holds its first byte accepts it. That is what makes
+ * the hits identical for any chunking and thread count.
+ *
+ * For UTF-16LE literals the neighbouring "characters" are 16-bit units: a
+ * unit whose high byte is non-zero counts as a non-ASCII character, which
+ * is never a token character. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+#include "trawl_engine.h"
+
+#define SUB_BLOCK (256u * 1024u)
+#define REGEX_OVERLAP 4096u
+
+struct trawl_matcher {
+    const struct trawl_db *db;
+    hs_scratch_t *scratch;
+    struct trawl_hit *hits;
+    size_t nhits, cap;
+    size_t overlap;
+    uint64_t *re_last; /* per pattern: last accepted regex start + 1 */
+    int oom;
+};
+
+/* Per-scan context handed to the Hyperscan callbacks. */
+struct ctx {
+    struct trawl_matcher *m;
+    const uint8_t *base; /* span base */
+    size_t len;
+    size_t scan_from; /* base offset of the scanned pointer */
+    size_t lo, hi;    /* accepted start range, base offsets */
+    uint64_t base_off;
+};
+
+enum { CH_NONE = -1, CH_WIDE = 256 };
+
+static inline bool is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+static inline bool is_alpha(int c)
+{
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+static inline bool is_alnum(int c)
+{
+    return is_digit(c) || is_alpha(c);
+}
+static inline bool is_hex(int c)
+{
+    return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+/* characters of a host name label */
+static inline bool is_dom(int c)
+{
+    return is_alnum(c) || c == '-' || c == '_';
+}
+
+/* The character k positions before start / at end + k (k >= 0, unit-wide
+ * for UTF-16), or CH_NONE outside the buffer. */
+static inline int before(const struct ctx *c, size_t start, size_t k, bool wide)
+{
+    if (!wide)
+        return start >= k + 1 ? c->base[start - k - 1] : CH_NONE;
+    size_t need = 2 * (k + 1);
+    if (start < need)
+        return CH_NONE;
+    const uint8_t *p = c->base + start - need;
+    return p[1] ? CH_WIDE : p[0];
+}
+
+static inline int after(const struct ctx *c, size_t end, size_t k, bool wide)
+{
+    if (!wide)
+        return end + k < c->len ? c->base[end + k] : CH_NONE;
+    size_t at = end + 2 * k;
+    if (at + 1 >= c->len)
+        return CH_NONE;
+    return c->base[at + 1] ? CH_WIDE : c->base[at];
+}
+
+static void push_hit(struct ctx *c, size_t start, size_t len, uint32_t ioc, bool wide)
+{
+    struct trawl_matcher *m = c->m;
+    if (m->nhits == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 4096;
+        struct trawl_hit *h = realloc(m->hits, cap * sizeof(*h));
+        if (!h) {
+            m->oom = 1;
+            return;
+        }
+        m->hits = h;
+        m->cap = cap;
+    }
+    m->hits[m->nhits++] = (struct trawl_hit){
+        .offset = c->base_off + start, .ioc = ioc, .len = (uint16_t)(len > 65535 ? 65535 : len),
+        .utf16 = wide};
+}
+
+/* A host name ends here: no further label character and no ".label". */
+static inline bool host_ends(const struct ctx *c, size_t end, bool wide)
+{
+    int n1 = after(c, end, 0, wide);
+    if (n1 >= 0 && n1 < CH_WIDE && is_dom(n1))
+        return false;
+    if (n1 == '.') {
+        int n2 = after(c, end, 1, wide);
+        if (n2 >= 0 && n2 < CH_WIDE && is_dom(n2))
+            return false;
+    }
+    return true;
+}
+
+static bool url_ok(const struct ctx *c, const struct trawl_db_ioc *ioc, size_t start, size_t end)
+{
+    const char *v = c->m->db->strings + ioc->value_off;
+    int p1 = before(c, start, 0, false);
+    if (p1 >= 0 && (is_alnum(p1) || p1 == '+' || p1 == '.' || p1 == '-'))
+        return false;
+    const char *hostp = strstr(v, "://");
+    size_t path = hostp ? (size_t)(hostp - v) + 3 : 0;
+    while (path < ioc->value_len && v[path] != '/' && v[path] != '?' && v[path] != '#')
+        path++;
+    if (path < ioc->value_len) /* path, query and fragment are case-sensitive */
+        return !memcmp(c->base + start + path, v + path, ioc->value_len - path);
+    return host_ends(c, end, false);
+}
+
+static bool cased_ok(const struct ctx *c, const struct trawl_db_ioc *ioc, size_t start, bool wide)
+{
+    const char *v = c->m->db->strings + ioc->value_off;
+    if (!wide)
+        return !memcmp(c->base + start, v, ioc->value_len);
+    for (size_t i = 0; i < ioc->value_len; i++)
+        if (c->base[start + 2 * i] != (uint8_t)v[i])
+            return false;
+    return true;
+}
+
+/* Confirms a literal candidate [start, end) of pattern p. */
+static bool literal_ok(const struct ctx *c, const struct trawl_db_pat *p, size_t start, size_t end)
+{
+    const struct trawl_db_ioc *ioc = &c->m->db->iocs[p->ioc];
+    bool w = p->utf16;
+    int p1 = before(c, start, 0, w), n1;
+    switch ((enum trawl_verify)p->verify) {
+    case TRAWL_V_NONE:
+        return true;
+    case TRAWL_V_CASED:
+        return cased_ok(c, ioc, start, w);
+    case TRAWL_V_IPV4:
+        if (is_digit(p1) || (p1 == '.' && is_digit(before(c, start, 1, w))))
+            return false;
+        n1 = after(c, end, 0, w);
+        return !is_digit(n1) && !(n1 == '.' && is_digit(after(c, end, 1, w)));
+    case TRAWL_V_IPV6:
+        if (p1 >= 0 && p1 < CH_WIDE && (is_hex(p1) || p1 == ':'))
+            return false;
+        n1 = after(c, end, 0, w);
+        if (n1 >= 0 && n1 < CH_WIDE && (is_hex(n1) || n1 == ':'))
+            return false;
+        return !(n1 == '.' && is_digit(after(c, end, 1, w)));
+    case TRAWL_V_DOMAIN_X:
+        if (p1 == '.')
+            return false;
+        /* fall through */
+    case TRAWL_V_DOMAIN:
+        if (p1 >= 0 && p1 < CH_WIDE && is_dom(p1))
+            return false;
+        return host_ends(c, end, w);
+    case TRAWL_V_URL:
+        return url_ok(c, ioc, start, end);
+    case TRAWL_V_EMAIL:
+        if (p1 >= 0 && p1 < CH_WIDE && (is_alnum(p1) || strchr("._%+-", p1)))
+            return false;
+        return host_ends(c, end, w);
+    case TRAWL_V_HASH:
+        n1 = after(c, end, 0, w);
+        return !(p1 >= 0 && p1 < CH_WIDE && is_alnum(p1)) &&
+               !(n1 >= 0 && n1 < CH_WIDE && is_alnum(n1));
+    case TRAWL_V_FILENAME:
+        if (p1 >= 0 && p1 < CH_WIDE && (is_alnum(p1) || p1 == '.' || p1 == '_' || p1 == '-'))
+            return false;
+        n1 = after(c, end, 0, w);
+        if (n1 >= 0 && n1 < CH_WIDE && (is_alnum(n1) || n1 == '_' || n1 == '-'))
+            return false;
+        return !(n1 == '.' && is_alnum(after(c, end, 1, w)));
+    case TRAWL_V_REGEX:
+        return true;
+    }
+    return false;
+}
+
+static int on_literal(unsigned id, unsigned long long from, unsigned long long to,
+                      unsigned flags, void *ud)
+{
+    struct ctx *c = ud;
+    const struct trawl_db *db = c->m->db;
+    if (id >= db->npat)
+        return 0;
+    const struct trawl_db_pat *p = &db->pats[id];
+    size_t end = c->scan_from + (size_t)to;
+    if (end < p->len)
+        return 0;
+    size_t start = end - p->len;
+    if (start < c->lo || start >= c->hi)
+        return 0;
+    if (literal_ok(c, p, start, end))
+        push_hit(c, start, p->len, p->ioc, p->utf16);
+    return 0;
+}
+
+static int on_regex(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                    void *ud)
+{
+    struct ctx *c = ud;
+    const struct trawl_db *db = c->m->db;
+    if (id >= db->npat)
+        return 0;
+    size_t start = c->scan_from + (size_t)from, end = c->scan_from + (size_t)to;
+    if (start < c->lo || start >= c->hi)
+        return 0;
+    /* one hit per (regex, start): Hyperscan reports every end */
+    uint64_t key = c->base_off + start + 1;
+    if (c->m->re_last[id] == key)
+        return 0;
+    c->m->re_last[id] = key;
+    push_hit(c, start, end - start, db->pats[id].ioc, false);
+    return 0;
+}
+
+struct lookup {
+    struct ctx *c;
+    size_t start, len;
+    const char *text; /* lower-case token text for hash confirmation */
+};
+
+static void found(void *ud, uint32_t ioc)
+{
+    struct lookup *l = ud;
+    const struct trawl_db *db = l->c->m->db;
+    if (ioc >= db->nioc)
+        return;
+    if (l->text) { /* 64-bit key collision guard: compare the hex text */
+        const struct trawl_db_ioc *r = &db->iocs[ioc];
+        if (r->value_len != l->len || memcmp(db->strings + r->value_off, l->text, l->len))
+            return;
+    }
+    push_hit(l->c, l->start, l->len, ioc, false);
+}
+
+static void lookup_v4(struct ctx *c, uint32_t a, size_t start, size_t len)
+{
+    const struct trawl_db *db = c->m->db;
+    struct lookup l = {c, start, len, NULL};
+    trawl_db_tab_find(&db->ipv4, a, found, &l);
+    const struct trawl_db_cidr *t = &db->cidr4;
+    for (unsigned i = 0; i < t->nlens; i++) {
+        unsigned plen = t->lens[i];
+        uint32_t mask = plen ? 0xffffffffu << (32 - plen) : 0;
+        trawl_db_tab_find(&t->tabs[i], a & mask, found, &l);
+    }
+}
+
+/* Dotted quad ending at `end`: walk back over four 1-3 digit parts. */
+static void token_ipv4(struct ctx *c, size_t end)
+{
+    int n1 = after(c, end, 0, false);
+    if (is_digit(n1) || (n1 == '.' && is_digit(after(c, end, 1, false))))
+        return;
+    size_t i = end;
+    uint32_t a = 0;
+    for (int k = 3; k >= 0; k--) {
+        size_t j = i;
+        while (j > 0 && is_digit(c->base[j - 1]) && i - j < 4)
+            j--;
+        size_t n = i - j;
+        if (n == 0 || n > 3)
+            return;
+        unsigned v = 0;
+        for (size_t q = j; q < i; q++)
+            v = v * 10 + (unsigned)(c->base[q] - '0');
+        if (v > 255)
+            return;
+        a |= (uint32_t)v << (8 * (3 - k));
+        i = j;
+        if (k > 0) {
+            if (i == 0 || c->base[i - 1] != '.')
+                return;
+            i--;
+        }
+    }
+    int p1 = before(c, i, 0, false);
+    if (is_digit(p1) || (p1 == '.' && is_digit(before(c, i, 1, false))))
+        return;
+    if (i < c->lo || i >= c->hi)
+        return;
+    lookup_v4(c, a, i, end - i);
+}
+
+static void token_hex(struct ctx *c, size_t end)
+{
+    if (is_hex(after(c, end, 0, false)))
+        return; /* not the end of the run: a later report ends it */
+    size_t s = end;
+    while (s > 0 && is_hex(c->base[s - 1]) && end - s <= 64)
+        s--;
+    size_t n = end - s;
+    if ((n != 32 && n != 40 && n != 64) || s < c->lo || s >= c->hi)
+        return;
+    if (is_alnum(before(c, s, 0, false)) || is_alnum(after(c, end, 0, false)))
+        return;
+    char text[64];
+    for (size_t i = 0; i < n; i++)
+        text[i] = trawl_lower((char)c->base[s + i]);
+    struct lookup l = {c, s, n, text};
+    trawl_db_tab_find(&c->m->db->hashes, trawl_hash64(text, n, 0), found, &l);
+}
+
+static bool v6char(int ch)
+{
+    return ch >= 0 && (is_hex(ch) || ch == ':' || ch == '.');
+}
+
+static void token_ipv6(struct ctx *c, size_t end)
+{
+    int n1 = after(c, end, 0, false);
+    if (n1 >= 0 && (is_hex(n1) || n1 == ':'))
+        return;
+    if (n1 == '.' && is_digit(after(c, end, 1, false)))
+        return;
+    size_t s = end;
+    while (s > 0 && v6char(c->base[s - 1]) && end - s <= 46)
+        s--;
+    if (end - s > 45)
+        return;
+    while (s < end && c->base[s] == '.')
+        s++;
+    if (s < c->lo || s >= c->hi)
+        return;
+    uint8_t a[16];
+    if (trawl_ipv6_parse((const char *)c->base + s, end - s, a))
+        return;
+    const struct trawl_db *db = c->m->db;
+    struct lookup l = {c, s, end - s, NULL};
+    trawl_db_tab_find(&db->ipv6, trawl_db_key_v6(a, 128), found, &l);
+    const struct trawl_db_cidr *t = &db->cidr6;
+    for (unsigned i = 0; i < t->nlens; i++) {
+        uint8_t m[16];
+        memcpy(m, a, 16);
+        trawl_v6_mask(m, t->lens[i]);
+        trawl_db_tab_find(&t->tabs[i], trawl_db_key_v6(m, t->lens[i]), found, &l);
+    }
+}
+
+static int on_token(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                    void *ud)
+{
+    struct ctx *c = ud;
+    size_t end = c->scan_from + (size_t)to;
+    switch (id) {
+    case TRAWL_TOK_IPV4:
+        token_ipv4(c, end);
+        break;
+    case TRAWL_TOK_HEX:
+        token_hex(c, end);
+        break;
+    case TRAWL_TOK_IPV6:
+        token_ipv6(c, end);
+        break;
+    }
+    return 0;
+}
+
+int trawl_matcher_new(const struct trawl_db *db, struct trawl_matcher **ret,
+                      struct trawl_error *err)
+{
+    struct trawl_matcher *m = calloc(1, sizeof(*m));
+    if (!m)
+        return trawl_error_set(err, TRAWL_ENOMEM, NULL, "out of memory");
+    m->db = db;
+    hs_database_t *dbs[4] = {db->hs_lit, db->hs_u16, db->hs_tok, db->hs_re};
+    for (int i = 0; i < 4; i++) {
+        if (dbs[i] && hs_alloc_scratch(dbs[i], &m->scratch) != HS_SUCCESS) {
+            trawl_matcher_free(m);
+            return trawl_error_set(err, TRAWL_EHS, NULL, "cannot allocate Hyperscan scratch");
+        }
+    }
+    if (db->hs_re) {
+        m->re_last = calloc(db->npat ? db->npat : 1, sizeof(*m->re_last));
+        if (!m->re_last) {
+            trawl_matcher_free(m);
+            return trawl_error_set(err, TRAWL_ENOMEM, NULL, "out of memory");
+        }
+    }
+    /* longest literal, longest hash/IPv6 token, plus two bytes of lookahead */
+    m->overlap = (db->max_len > 66 ? db->max_len : 66) + 2;
+    if (db->hs_re && m->overlap < REGEX_OVERLAP)
+        m->overlap = REGEX_OVERLAP;
+    *ret = m;
+    return 0;
+}
+
+void trawl_matcher_free(struct trawl_matcher *m)
+{
+    if (!m)
+        return;
+    hs_free_scratch(m->scratch);
+    free(m->hits);
+    free(m->re_last);
+    free(m);
+}
+
+size_t trawl_matcher_overlap(const struct trawl_matcher *m)
+{
+    return m->overlap;
+}
+
+static int run(struct ctx *c, hs_database_t *db, match_event_handler fn, size_t to,
+               struct trawl_error *err)
+{
+    if (!db || to <= c->scan_from)
+        return 0;
+    hs_error_t he = hs_scan(db, (const char *)c->base + c->scan_from,
+                            (unsigned)(to - c->scan_from), 0, c->m->scratch, fn, c);
+    if (he != HS_SUCCESS)
+        return trawl_error_set(err, TRAWL_EHS, NULL, "hs_scan failed (%d)", he);
+    return 0;
+}
+
+int trawl_matcher_scan(struct trawl_matcher *m, const struct trawl_span *s,
+                       struct trawl_error *err)
+{
+    const struct trawl_db *db = m->db;
+    if (s->lo < s->base_off || s->hi < s->lo)
+        return trawl_error_set(err, TRAWL_EINVAL, NULL, "bad span");
+    size_t lo = (size_t)(s->lo - s->base_off);
+    size_t hi = (size_t)(s->hi - s->base_off);
+    if (hi > s->len)
+        hi = s->len;
+    /* Sub-blocks keep the data in cache while each database passes over it. */
+    for (size_t sub = lo; sub < hi; sub += SUB_BLOCK) {
+        size_t sub_hi = hi - sub > SUB_BLOCK ? sub + SUB_BLOCK : hi;
+        size_t to = sub_hi + m->overlap < s->len ? sub_hi + m->overlap : s->len;
+        struct ctx c = {.m = m, .base = s->base, .len = s->len, .scan_from = sub,
+                        .lo = sub, .hi = sub_hi, .base_off = s->base_off};
+        int r = run(&c, db->hs_lit, on_literal, to, err);
+        if (!r && s->utf16)
+            r = run(&c, db->hs_u16, on_literal, to, err);
+        if (!r)
+            r = run(&c, db->hs_tok, on_token, to, err);
+        if (!r)
+            r = run(&c, db->hs_re, on_regex, to, err);
+        if (r)
+            return r;
+        if (m->oom)
+            return trawl_error_set(err, TRAWL_ENOMEM, NULL, "out of memory for hits");
+    }
+    return 0;
+}
+
+size_t trawl_matcher_nhits(const struct trawl_matcher *m)
+{
+    return m->nhits;
+}
+
+struct trawl_hit *trawl_matcher_hits(struct trawl_matcher *m)
+{
+    return m->hits;
+}
+
+void trawl_matcher_clear(struct trawl_matcher *m)
+{
+    m->nhits = 0;
+}

@@ -1,2 +1,635 @@
-/* placeholder: being written */
-#include "trawl_common.h"
+/* The file scan: walks the inputs, hands files and chunks of large mapped
+ * files to a pool of workers, streams gzip and pipes through a carry-over
+ * window, and writes the hits out.
+ *
+ * Chunks. A mapped file larger than two chunks is split into chunks of
+ * opts->chunk_size bytes; every chunk is a span over the whole mapping that
+ * accepts the hits starting inside it (see match.c), so a hit straddling a
+ * chunk boundary is found exactly once, by the chunk holding its first byte.
+ *
+ * Streams. gzip archives and pipes arrive in blocks. Each block is scanned
+ * as a window made of the previous window's last `carry` bytes followed by
+ * the new bytes; a window accepts hits starting in [lo, hi) where hi stops
+ * `overlap` bytes short of the window's end (unless the stream ended), and
+ * the next window starts accepting at that hi. The carry holds the overlap
+ * plus a look-behind for boundary checks and context. gzip blocks are
+ * inflated by a reader thread so decompression overlaps scanning.
+ *
+ * Lines. Line numbers are counted lazily: only when a batch of hits needs
+ * them, from the last counted point (and for chunks, from per-chunk newline
+ * counts computed once by whichever worker needs them first). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db_internal.h"
+#include "trawl_engine.h"
+
+#define STEP (1u << 20)       /* bytes scanned between hit flushes and stop checks */
+#define BLOCK (4u << 20)      /* stream block */
+#define NBLOCKS 4             /* blocks in flight between reader and scanner */
+#define LOOKBEHIND 512        /* carried bytes before a window's accepted range */
+#define OUT_FLUSH (256u << 10)
+
+struct mapped {
+    struct trawl_src *src;
+    const uint8_t *data;
+    size_t len;
+    size_t chunk;
+    size_t nchunks;
+    bool utf16;
+    _Atomic int refs;
+    _Atomic int64_t *nl; /* newlines per chunk, -1 = not counted yet */
+};
+
+struct task {
+    const char *path; /* whole file */
+    struct mapped *m; /* or chunk k of a mapped file */
+    size_t k;
+};
+
+struct scan {
+    const struct trawl_db *db;
+    const struct trawl_scan_opts *o;
+    pthread_mutex_t lock; /* tasks, output, errors, stats */
+    pthread_cond_t cond;
+    struct task *tasks;
+    size_t ntasks, cap, head;
+    unsigned busy;
+    bool done_walking;
+    struct trawl_scan_stats st;
+    volatile sig_atomic_t halt; /* write failure */
+    int failed;
+};
+
+struct worker {
+    struct scan *s;
+    struct trawl_matcher *m;
+    struct trawl_buf out;
+    uint64_t bytes, hits, by_type[TRAWL_T_COUNT];
+    pthread_t th;
+};
+
+void trawl_scan_opts_init(struct trawl_scan_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->utf16 = -1;
+    o->chunk_size = 16u << 20;
+    o->out_fd = 1;
+}
+
+static bool stopping(struct scan *s)
+{
+    return s->halt || (s->o->stop && *s->o->stop);
+}
+
+static void report(struct scan *s, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void report(struct scan *s, const char *where, const char *fmt, ...)
+{
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&s->lock);
+    s->st.errors++;
+    if (s->o->on_error)
+        s->o->on_error(s->o->ud, where, msg);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void report_err(struct scan *s, const struct trawl_error *e)
+{
+    report(s, e->where, "%s", e->msg[0] ? e->msg : trawl_strerror(e->code));
+}
+
+/* Writes the worker's buffered lines. Called with s->lock held. */
+static void flush_locked(struct worker *w)
+{
+    struct scan *s = w->s;
+    size_t off = 0;
+    while (off < w->out.len && !s->halt) {
+        ssize_t n = write(s->o->out_fd, w->out.data + off, w->out.len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            s->st.write_failed = true;
+            s->halt = 1;
+            if (s->o->on_error)
+                s->o->on_error(s->o->ud, "output", n < 0 ? strerror(errno) : "short write");
+            s->st.errors++;
+            break;
+        }
+        off += (size_t)n;
+    }
+    w->out.len = 0;
+}
+
+static void flush(struct worker *w, bool force)
+{
+    if (!w->out.len || (!force && w->out.len < OUT_FLUSH))
+        return;
+    pthread_mutex_lock(&w->s->lock);
+    flush_locked(w);
+    pthread_mutex_unlock(&w->s->lock);
+}
+
+/* Formats the matcher's hits; origin as described in trawl_engine.h. */
+static int emit(struct worker *w, const struct trawl_hit_origin *o)
+{
+    size_t n = trawl_matcher_nhits(w->m);
+    if (!n)
+        return 0;
+    struct trawl_hit *h = trawl_matcher_hits(w->m);
+    for (size_t i = 0; i < n; i++)
+        w->by_type[w->s->db->iocs[h[i].ioc].type]++;
+    w->hits += n;
+    int r = trawl_hits_format(w->s->db, h, n, o, &w->out);
+    trawl_matcher_clear(w->m);
+    flush(w, false);
+    return r;
+}
+
+/* Binary input (NUL bytes or many control bytes in its head) turns on the
+ * UTF-16LE patterns in auto mode. */
+static bool looks_binary(const uint8_t *p, size_t n)
+{
+    if (n > 4096)
+        n = 4096;
+    size_t ctl = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!p[i])
+            return true;
+        if (p[i] < 0x20 && p[i] != '\n' && p[i] != '\r' && p[i] != '\t' && p[i] != '\f')
+            ctl++;
+    }
+    return n && ctl * 10 > n;
+}
+
+static bool want_utf16(struct scan *s, const uint8_t *p, size_t n)
+{
+    if (!s->db->hs_u16 || s->o->utf16 == 0)
+        return false;
+    return s->o->utf16 > 0 || looks_binary(p, n);
+}
+
+/* Newlines before chunk k of a mapped file. */
+static uint64_t lines_before_chunk(struct mapped *m, size_t k)
+{
+    uint64_t total = 0;
+    for (size_t j = 0; j < k; j++) {
+        int64_t v = atomic_load(&m->nl[j]);
+        if (v < 0) {
+            size_t lo = j * m->chunk, hi = lo + m->chunk < m->len ? lo + m->chunk : m->len;
+            v = (int64_t)trawl_count_lines(m->data + lo, hi - lo);
+            atomic_store(&m->nl[j], v);
+        }
+        total += (uint64_t)v;
+    }
+    return total;
+}
+
+/* Scans mapped bytes [lo, hi) of a file in steps, flushing hits per step.
+ * line0: number of newlines before lo, or UINT64_MAX to compute it lazily
+ * from chunk counts (m != NULL, chunk k). */
+static int scan_mapped(struct worker *w, const char *path, const uint8_t *data, size_t len,
+                       size_t lo, size_t hi, bool utf16, struct mapped *m, size_t k)
+{
+    struct scan *s = w->s;
+    struct trawl_error err = {0};
+    uint64_t lines = 0;
+    bool lines_known = !m || k == 0;
+    size_t counted = lo;
+    for (size_t a = lo; a < hi && !stopping(s); a += STEP) {
+        size_t b = hi - a > STEP ? a + STEP : hi;
+        struct trawl_span sp = {.base = data, .len = len, .base_off = 0, .lo = a, .hi = b,
+                                .utf16 = utf16};
+        if (trawl_matcher_scan(w->m, &sp, &err)) {
+            err.where[0] ? (void)0 : (void)snprintf(err.where, sizeof(err.where), "%s", path);
+            report_err(s, &err);
+            trawl_matcher_clear(w->m);
+            return -1;
+        }
+        w->bytes += b - a;
+        if (s->o->progress)
+            atomic_fetch_add(s->o->progress, b - a);
+        if (!trawl_matcher_nhits(w->m))
+            continue;
+        if (!lines_known) {
+            lines = lines_before_chunk(m, k);
+            lines_known = true;
+        }
+        lines += trawl_count_lines(data + counted, a - counted);
+        counted = a;
+        struct trawl_hit_origin o = {.file = path, .base = data, .len = len, .base_off = 0,
+                                     .line_at = a, .line_base = lines + 1,
+                                     .timestamp = (double)trawl_now_wall()};
+        if (emit(w, &o))
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- streams --------------------------------------------------------- */
+
+struct block {
+    uint8_t *mem; /* carry room + BLOCK */
+    size_t n;     /* new bytes at mem + carry */
+    bool last;
+    bool failed;
+    struct trawl_error err;
+};
+
+struct reader {
+    struct trawl_src *src;
+    size_t carry;
+    struct block b[NBLOCKS];
+    unsigned filled, consumed; /* counters, ring index = counter % NBLOCKS */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    volatile sig_atomic_t quit;
+    const volatile sig_atomic_t *stop;
+};
+
+static void fill(struct reader *r, struct block *b)
+{
+    b->n = 0;
+    b->last = b->failed = false;
+    while (b->n < BLOCK) {
+        ssize_t n = trawl_src_read(r->src, b->mem + r->carry + b->n, BLOCK - b->n, &b->err);
+        if (n < 0) {
+            b->failed = b->last = true;
+            return;
+        }
+        if (n == 0) {
+            b->last = true;
+            return;
+        }
+        b->n += (size_t)n;
+    }
+}
+
+static void *reader_main(void *arg)
+{
+    struct reader *r = arg;
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        while (r->filled - r->consumed == NBLOCKS && !r->quit)
+            pthread_cond_wait(&r->cv, &r->mu);
+        bool quit = r->quit;
+        struct block *b = &r->b[r->filled % NBLOCKS];
+        pthread_mutex_unlock(&r->mu);
+        if (quit)
+            break;
+        fill(r, b);
+        pthread_mutex_lock(&r->mu);
+        r->filled++;
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        if (b->last)
+            break;
+    }
+    return NULL;
+}
+
+static int scan_stream(struct worker *w, const char *path, struct trawl_src *src, bool threaded)
+{
+    struct scan *s = w->s;
+    size_t overlap = trawl_matcher_overlap(w->m);
+    struct reader r = {.src = src, .carry = overlap + LOOKBEHIND};
+    pthread_mutex_init(&r.mu, NULL);
+    pthread_cond_init(&r.cv, NULL);
+    int ret = 0;
+    unsigned nb = threaded ? NBLOCKS : 1;
+    for (unsigned i = 0; i < nb; i++) {
+        r.b[i].mem = malloc(r.carry + BLOCK);
+        if (!r.b[i].mem) {
+            report(s, path, "out of memory");
+            ret = -1;
+            goto out;
+        }
+    }
+    pthread_t th;
+    if (threaded && pthread_create(&th, NULL, reader_main, &r)) {
+        threaded = false;
+    }
+    uint8_t *carry = malloc(r.carry);
+    if (!carry) {
+        report(s, path, "out of memory");
+        ret = -1;
+        goto join;
+    }
+    size_t ncarry = 0;   /* bytes in carry */
+    uint64_t next = 0;   /* stream offset of the next new byte */
+    uint64_t acc = 0;    /* accepted up to here */
+    uint64_t lines = 0;  /* newlines before acc */
+    bool utf16 = false, first = true;
+    for (;;) {
+        struct block *b;
+        if (threaded) {
+            pthread_mutex_lock(&r.mu);
+            while (r.filled == r.consumed)
+                pthread_cond_wait(&r.cv, &r.mu);
+            b = &r.b[r.consumed % NBLOCKS];
+            pthread_mutex_unlock(&r.mu);
+        } else {
+            b = &r.b[0];
+            fill(&r, b);
+        }
+        uint8_t *win = b->mem + r.carry - ncarry;
+        memcpy(win, carry, ncarry);
+        size_t wlen = ncarry + b->n;
+        uint64_t base_off = next - ncarry;
+        next += b->n;
+        if (first) {
+            utf16 = want_utf16(s, win, wlen);
+            first = false;
+        }
+        uint64_t hi = b->last ? next : (next > overlap ? next - overlap : 0);
+        if (hi < acc)
+            hi = acc;
+        for (uint64_t a = acc; a < hi && !stopping(s); a += STEP) {
+            uint64_t e = hi - a > STEP ? a + STEP : hi;
+            struct trawl_span sp = {.base = win, .len = wlen, .base_off = base_off, .lo = a,
+                                    .hi = e, .utf16 = utf16};
+            struct trawl_error err = {0};
+            if (trawl_matcher_scan(w->m, &sp, &err)) {
+                snprintf(err.where, sizeof(err.where), "%s", path);
+                report_err(s, &err);
+                ret = -1;
+                break;
+            }
+            if (trawl_matcher_nhits(w->m)) {
+                struct trawl_hit_origin o = {.file = path, .base = win, .len = wlen,
+                                             .base_off = base_off,
+                                             .line_at = (size_t)(a - base_off),
+                                             .line_base = lines + 1,
+                                             .timestamp = (double)trawl_now_wall()};
+                if (emit(w, &o))
+                    ret = -1;
+            }
+            lines += trawl_count_lines(win + (a - base_off), (size_t)(e - a));
+            w->bytes += e - a;
+            if (s->o->progress)
+                atomic_fetch_add(s->o->progress, e - a);
+            acc = e;
+        }
+        /* keep the tail: overlap + look-behind */
+        ncarry = wlen < r.carry ? wlen : r.carry;
+        memcpy(carry, win + wlen - ncarry, ncarry);
+        bool last = b->last, failed = b->failed;
+        struct trawl_error berr = b->err;
+        if (threaded) {
+            pthread_mutex_lock(&r.mu);
+            r.consumed++;
+            pthread_cond_broadcast(&r.cv);
+            pthread_mutex_unlock(&r.mu);
+        }
+        if (failed) {
+            report_err(s, &berr);
+            ret = -1;
+        }
+        if (last || ret || stopping(s))
+            break;
+    }
+    free(carry);
+join:
+    if (threaded) {
+        pthread_mutex_lock(&r.mu);
+        r.quit = 1;
+        pthread_cond_broadcast(&r.cv);
+        pthread_mutex_unlock(&r.mu);
+        pthread_join(th, NULL);
+    }
+out:
+    for (unsigned i = 0; i < NBLOCKS; i++)
+        free(r.b[i].mem);
+    pthread_mutex_destroy(&r.mu);
+    pthread_cond_destroy(&r.cv);
+    return ret;
+}
+
+/* ---- tasks ------------------------------------------------------------- */
+
+static void push_task_locked(struct scan *s, struct task t)
+{
+    if (s->ntasks == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        struct task *n = realloc(s->tasks, cap * sizeof(*n));
+        if (!n)
+            return; /* the chunk is then scanned by its owner: see release */
+        s->tasks = n;
+        s->cap = cap;
+    }
+    s->tasks[s->ntasks++] = t;
+    pthread_cond_signal(&s->cond);
+}
+
+static void release(struct mapped *m)
+{
+    if (atomic_fetch_sub(&m->refs, 1) == 1) {
+        trawl_src_close(m->src);
+        free(m->nl);
+        free(m);
+    }
+}
+
+static void scan_chunk(struct worker *w, struct mapped *m, size_t k)
+{
+    size_t lo = k * m->chunk, hi = lo + m->chunk < m->len ? lo + m->chunk : m->len;
+    scan_mapped(w, trawl_src_path(m->src), m->data, m->len, lo, hi, m->utf16, m, k);
+    flush(w, true);
+    release(m);
+}
+
+static void scan_file(struct worker *w, const char *path)
+{
+    struct scan *s = w->s;
+    struct trawl_src *src = NULL;
+    struct trawl_error err = {0};
+    if (trawl_src_open(path, s->o->src_flags, &src, &err)) {
+        report_err(s, &err);
+        return;
+    }
+    pthread_mutex_lock(&s->lock);
+    s->st.files++;
+    pthread_mutex_unlock(&s->lock);
+    enum trawl_input_kind kind = trawl_src_kind(src);
+    if (kind == TRAWL_IN_PCAP || kind == TRAWL_IN_PCAPNG) {
+        report(s, path, "%s capture files are not supported yet", trawl_input_kind_name(kind));
+        trawl_src_close(src);
+        return;
+    }
+    const uint8_t *data;
+    size_t len;
+    if (trawl_src_map(src, &data, &len) == 0) {
+        bool utf16 = want_utf16(s, data, len);
+        size_t chunk = s->o->chunk_size ? s->o->chunk_size : (16u << 20);
+        if (len > 2 * chunk && s->o->threads > 1) {
+            struct mapped *m = calloc(1, sizeof(*m));
+            size_t nchunks = (len + chunk - 1) / chunk;
+            _Atomic int64_t *nl = m ? calloc(nchunks, sizeof(*nl)) : NULL;
+            if (m && nl) {
+                *m = (struct mapped){.src = src, .data = data, .len = len, .chunk = chunk,
+                                     .nchunks = nchunks, .utf16 = utf16, .nl = nl};
+                for (size_t j = 0; j < nchunks; j++)
+                    atomic_init(&nl[j], -1);
+                atomic_init(&m->refs, (int)nchunks);
+                pthread_mutex_lock(&s->lock);
+                size_t pushed = 1;
+                for (size_t j = 1; j < nchunks; j++, pushed++) {
+                    size_t before = s->ntasks;
+                    push_task_locked(s, (struct task){.m = m, .k = j});
+                    if (s->ntasks == before)
+                        break;
+                }
+                pthread_mutex_unlock(&s->lock);
+                for (size_t j = pushed; j < nchunks; j++) /* queue full: do them here */
+                    if (j)
+                        scan_chunk(w, m, j);
+                scan_chunk(w, m, 0);
+                return;
+            }
+            free(m);
+            free(nl);
+        }
+        scan_mapped(w, path, data, len, 0, len, utf16, NULL, 0);
+        flush(w, true);
+        trawl_src_close(src);
+        return;
+    }
+    scan_stream(w, path, src, kind == TRAWL_IN_GZIP);
+    flush(w, true);
+    trawl_src_close(src);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct scan *s = w->s;
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        while (s->head == s->ntasks && !(s->done_walking && s->busy == 0) && !stopping(s))
+            pthread_cond_wait(&s->cond, &s->lock);
+        if (s->head == s->ntasks || stopping(s)) {
+            /* drain: chunks still queued must release their file */
+            while (s->head < s->ntasks && stopping(s)) {
+                struct task t = s->tasks[s->head++];
+                if (t.m)
+                    release(t.m);
+            }
+            pthread_cond_broadcast(&s->cond);
+            pthread_mutex_unlock(&s->lock);
+            break;
+        }
+        struct task t = s->tasks[s->head++];
+        s->busy++;
+        pthread_mutex_unlock(&s->lock);
+        if (t.m)
+            scan_chunk(w, t.m, t.k);
+        else
+            scan_file(w, t.path);
+        pthread_mutex_lock(&s->lock);
+        s->busy--;
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+    }
+    return NULL;
+}
+
+struct walk_ctx {
+    struct scan *s;
+};
+
+static int on_file(void *ud, const char *path, const struct stat *st)
+{
+    struct scan *s = ((struct walk_ctx *)ud)->s;
+    char *copy = strdup(path);
+    if (!copy)
+        return 1;
+    pthread_mutex_lock(&s->lock);
+    push_task_locked(s, (struct task){.path = copy});
+    pthread_mutex_unlock(&s->lock);
+    return stopping(s);
+}
+
+static void on_walk_err(void *ud, const char *path, const char *msg)
+{
+    report(((struct walk_ctx *)ud)->s, path, "%s", msg);
+}
+
+int trawl_scan_paths(const struct trawl_db *db, const char *const *paths, size_t npaths,
+                     const struct trawl_scan_opts *opts, struct trawl_scan_stats *stats)
+{
+    double t0 = trawl_now_mono();
+    struct scan s = {.db = db, .o = opts};
+    pthread_mutex_init(&s.lock, NULL);
+    pthread_cond_init(&s.cond, NULL);
+    unsigned n = opts->threads ? opts->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        n = 1;
+    struct worker *ws = calloc(n, sizeof(*ws));
+    unsigned started = 0;
+    int ret = 0;
+    if (!ws) {
+        report(&s, "scan", "out of memory");
+        ret = -1;
+        goto out;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        struct trawl_error err = {0};
+        ws[i].s = &s;
+        if (trawl_matcher_new(db, &ws[i].m, &err)) {
+            report_err(&s, &err);
+            ret = -1;
+            goto stop;
+        }
+        if (pthread_create(&ws[i].th, NULL, worker_main, &ws[i])) {
+            trawl_matcher_free(ws[i].m);
+            ws[i].m = NULL;
+            report(&s, "scan", "cannot start worker thread");
+            break;
+        }
+        started++;
+    }
+    /* "-" and every other path go through the walk, which passes explicitly
+     * named non-directories (stdin, devices) straight on. */
+    struct walk_ctx wc = {&s};
+    trawl_cap_walk(paths, npaths, on_file, on_walk_err, &wc);
+stop:
+    pthread_mutex_lock(&s.lock);
+    s.done_walking = true;
+    pthread_cond_broadcast(&s.cond);
+    pthread_mutex_unlock(&s.lock);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(ws[i].th, NULL);
+    if (!started && s.ntasks) {
+        report(&s, "scan", "no worker could start");
+        ret = -1;
+    }
+    for (unsigned i = 0; ws && i < n; i++) {
+        flush(&ws[i], true);
+        s.st.bytes += ws[i].bytes;
+        s.st.hits += ws[i].hits;
+        for (int t = 0; t < TRAWL_T_COUNT; t++)
+            s.st.hits_by_type[t] += ws[i].by_type[t];
+        trawl_matcher_free(ws[i].m);
+        trawl_buf_free(&ws[i].out);
+    }
+out:
+    for (size_t i = 0; i < s.ntasks; i++)
+        if (!s.tasks[i].m)
+            free((char *)s.tasks[i].path);
+    free(s.tasks);
+    free(ws);
+    s.st.interrupted = opts->stop && *opts->stop;
+    s.st.seconds = trawl_now_mono() - t0;
+    *stats = s.st;
+    pthread_mutex_destroy(&s.lock);
+    pthread_cond_destroy(&s.cond);
+    return ret || s.st.errors ? -1 : 0;
+}

@@ -1,2 +1,523 @@
-/* placeholder: being written */
-#include "trawl_common.h"
+/* The compiler: turns an indicator set into a database image (the exact bytes
+ * of a .tdb file) and opens that image. Each type goes to the structure that
+ * scales for it:
+ *  - domains, URLs, e-mail addresses, file names and strings become literals
+ *    of one caseless Hyperscan literal database (one flag group, so no mixed
+ *    flag sets slow the scan); case-sensitive strings are confirmed in the
+ *    match callback. UTF-16LE forms of strings, domains and file names go to
+ *    a second literal database scanned only on binary input;
+ *  - addresses and hashes are literals too while the set is small (fastest
+ *    scan), and switch to token extraction (a tiny regex database that finds
+ *    dotted quads / hex runs) plus hashed exact lookup once they are many,
+ *    because a literal database of a million strings takes ~50 s and 2.4 GB
+ *    to compile while a hash table takes a fraction of a second;
+ *  - CIDRs always go through IPv4/IPv6 tokens and per-prefix-length tables,
+ *    so that every containing prefix is reported.
+ * See docs/matching.md for the thresholds and the reasons. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+#include "dbimage.h"
+
+/* Above these counts a type leaves the literal database for token lookup. */
+#define HASH_LITERAL_MAX 50000u
+#define IPV4_LITERAL_MAX 50000u
+
+struct litvec {
+    const char **expr;
+    size_t *lens;
+    unsigned *ids;
+    size_t n, cap;
+};
+
+struct builder {
+    struct trawl_error *err;
+    struct trawl_buf strings;
+    struct trawl_buf iocs;     /* struct trawl_db_ioc[] */
+    struct trawl_buf srclist;  /* uint32_t[] */
+    struct trawl_buf srcoffs;  /* uint32_t[] */
+    struct trawl_buf pats;     /* struct trawl_db_pat[] */
+    struct trawl_buf litbytes; /* storage for literal texts (offsets in lit vectors) */
+    struct litvec lit, u16, re;
+    uint32_t max_len;
+    /* source interning: open addressing over source string offsets */
+    uint32_t *src_slots;
+    uint32_t src_mask;
+    uint32_t nsources;
+    /* token tables under construction: (key, ioc) pairs */
+    struct trawl_buf hashes, ipv4, ipv6;
+    struct trawl_buf cidr4[33], cidr6[129];
+    bool hash_tokens, ipv4_tokens, ipv6_tokens, cidr4_used;
+    struct trawl_db_info info;
+};
+
+struct kv {
+    uint64_t key;
+    uint32_t ioc;
+};
+
+static int lit_push(struct litvec *v, struct trawl_buf *store, const char *s, size_t len,
+                    unsigned id)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 1024;
+        const char **e = realloc(v->expr, cap * sizeof(*e));
+        if (!e) return TRAWL_ENOMEM;
+        v->expr = e;
+        size_t *l = realloc(v->lens, cap * sizeof(*l));
+        if (!l) return TRAWL_ENOMEM;
+        v->lens = l;
+        unsigned *i = realloc(v->ids, cap * sizeof(*i));
+        if (!i) return TRAWL_ENOMEM;
+        v->ids = i;
+        v->cap = cap;
+    }
+    /* store the offset now; pointers are fixed up once storage stops moving */
+    v->expr[v->n] = (const char *)(uintptr_t)store->len;
+    v->lens[v->n] = len;
+    v->ids[v->n] = id;
+    v->n++;
+    return trawl_buf_put(store, s, len);
+}
+
+static void lit_fix(struct litvec *v, const struct trawl_buf *store)
+{
+    for (size_t i = 0; i < v->n; i++)
+        v->expr[i] = store->data + (uintptr_t)v->expr[i];
+}
+
+static void lit_free(struct litvec *v)
+{
+    free(v->expr);
+    free(v->lens);
+    free(v->ids);
+}
+
+static int add_pat(struct builder *b, struct litvec *v, uint32_t ioc, const char *s, size_t len,
+                   enum trawl_verify verify, bool utf16)
+{
+    struct trawl_db_pat p = {
+        .ioc = ioc, .len = (uint16_t)len, .verify = (uint8_t)verify, .utf16 = utf16};
+    unsigned id = (unsigned)(b->pats.len / sizeof(p));
+    if (len > 65535)
+        return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "indicator longer than 64 KiB");
+    if (len > b->max_len) b->max_len = (uint32_t)len;
+    int r = trawl_buf_put(&b->pats, &p, sizeof(p));
+    return r ? r : lit_push(v, &b->litbytes, s, len, id);
+}
+
+static int add_lit(struct builder *b, uint32_t ioc, const char *s, enum trawl_verify verify,
+                   bool with_u16)
+{
+    size_t len = strlen(s);
+    int r = add_pat(b, &b->lit, ioc, s, len, verify, false);
+    if (r || !with_u16) return r;
+    char tmp[2 * TRAWL_IOC_MAX + 2];
+    if (len > TRAWL_IOC_MAX) return 0;
+    for (size_t i = 0; i < len; i++) {
+        tmp[2 * i] = s[i];
+        tmp[2 * i + 1] = 0;
+    }
+    return add_pat(b, &b->u16, ioc, tmp, 2 * len, verify, true);
+}
+
+static int kv_push(struct trawl_buf *t, uint64_t key, uint32_t ioc)
+{
+    struct kv e = {key, ioc};
+    return trawl_buf_put(t, &e, sizeof(e));
+}
+
+/* IPv6 spellings matched as literals: canonical compressed, full with
+ * leading zeros and full without them. */
+static int add_ipv6_literals(struct builder *b, uint32_t ioc, const char *canon)
+{
+    uint8_t a[16];
+    if (trawl_ipv6_parse(canon, strlen(canon), a))
+        return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "bad IPv6 value %s", canon);
+    char full0[40], full[40];
+    size_t o0 = 0, o1 = 0;
+    for (int g = 0; g < 8; g++) {
+        unsigned v = (unsigned)a[2 * g] << 8 | a[2 * g + 1];
+        o0 += (size_t)snprintf(full0 + o0, sizeof(full0) - o0, g ? ":%04x" : "%04x", v);
+        o1 += (size_t)snprintf(full + o1, sizeof(full) - o1, g ? ":%x" : "%x", v);
+    }
+    int r = add_lit(b, ioc, canon, TRAWL_V_IPV6, false);
+    if (!r && strcmp(full0, canon)) r = add_lit(b, ioc, full0, TRAWL_V_IPV6, false);
+    if (!r && strcmp(full, canon) && strcmp(full, full0))
+        r = add_lit(b, ioc, full, TRAWL_V_IPV6, false);
+    return r;
+}
+
+static int add_cidr(struct builder *b, uint32_t ioc, const char *v)
+{
+    const char *slash = strchr(v, '/');
+    if (!slash) return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "bad CIDR value %s", v);
+    unsigned plen = (unsigned)atoi(slash + 1);
+    uint32_t a4;
+    uint8_t a6[16];
+    if (!trawl_ipv4_parse(v, (size_t)(slash - v), &a4) && plen <= 32) {
+        uint32_t mask = plen ? 0xffffffffu << (32 - plen) : 0;
+        return kv_push(&b->cidr4[plen], a4 & mask, ioc);
+    }
+    if (!trawl_ipv6_parse(v, (size_t)(slash - v), a6) && plen <= 128) {
+        trawl_v6_mask(a6, plen);
+        return kv_push(&b->cidr6[plen], trawl_db_key_v6(a6, plen), ioc);
+    }
+    return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "bad CIDR value %s", v);
+}
+
+static uint32_t intern_source(struct builder *b, const char *s)
+{
+    size_t len = strlen(s);
+    uint32_t i = (uint32_t)trawl_hash64(s, len, 1) & b->src_mask;
+    for (;; i = (i + 1) & b->src_mask) {
+        uint32_t slot = b->src_slots[i];
+        if (!slot) break;
+        uint32_t off = ((uint32_t *)b->srcoffs.data)[slot - 1];
+        if (!strcmp(b->strings.data + off, s)) return slot - 1;
+    }
+    if (b->nsources * 2 >= b->src_mask) /* table is sized for the worst case */
+        return UINT32_MAX;
+    uint32_t off = (uint32_t)b->strings.len;
+    if (trawl_buf_put(&b->strings, s, len + 1) || trawl_buf_put(&b->srcoffs, &off, 4))
+        return UINT32_MAX;
+    b->src_slots[i] = ++b->nsources;
+    return b->nsources - 1;
+}
+
+static int add_ioc(struct builder *b, const struct trawl_ioc_view *v, bool utf16)
+{
+    uint32_t idx = (uint32_t)(b->iocs.len / sizeof(struct trawl_db_ioc));
+    struct trawl_db_ioc rec = {
+        .value_off = (uint32_t)b->strings.len,
+        .value_len = (uint32_t)strlen(v->value),
+        .src_off = (uint32_t)(b->srclist.len / 4),
+        .nsrc = (uint16_t)(v->nsources > 65535 ? 65535 : v->nsources),
+        .type = (uint8_t)v->type,
+        .flags = (uint8_t)v->flags,
+        .tlp = (uint8_t)v->tlp,
+        .severity = (uint8_t)v->severity,
+        .confidence = (int8_t)v->confidence,
+        .valid_until = v->valid_until,
+    };
+    if (b->strings.len > UINT32_MAX - rec.value_len - 1)
+        return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "indicator text over 4 GiB");
+    int r = trawl_buf_put(&b->strings, v->value, rec.value_len + 1);
+    for (size_t i = 0; !r && i < rec.nsrc; i++) {
+        uint32_t s = intern_source(b, v->sources[i]);
+        r = s == UINT32_MAX ? TRAWL_ENOMEM : trawl_buf_put(&b->srclist, &s, 4);
+    }
+    if (!r) r = trawl_buf_put(&b->iocs, &rec, sizeof(rec));
+    if (r) return r;
+    b->info.by_type[v->type]++;
+    b->info.by_tlp[v->tlp < TRAWL_TLP_COUNT ? v->tlp : 0]++;
+    b->info.by_severity[v->severity >= 1 && v->severity <= 4 ? v->severity : 0]++;
+
+    switch (v->type) {
+    case TRAWL_T_IPV4:
+        if (b->ipv4_tokens) {
+            uint32_t a;
+            if (trawl_ipv4_parse(v->value, rec.value_len, &a))
+                return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "bad IPv4 %s", v->value);
+            return kv_push(&b->ipv4, a, idx);
+        }
+        return add_lit(b, idx, v->value, TRAWL_V_IPV4, false);
+    case TRAWL_T_IPV6:
+        if (b->ipv6_tokens) {
+            uint8_t a[16];
+            if (trawl_ipv6_parse(v->value, rec.value_len, a))
+                return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "bad IPv6 %s", v->value);
+            return kv_push(&b->ipv6, trawl_db_key_v6(a, 128), idx);
+        }
+        return add_ipv6_literals(b, idx, v->value);
+    case TRAWL_T_CIDR:
+        return add_cidr(b, idx, v->value);
+    case TRAWL_T_DOMAIN:
+        return add_lit(b, idx, v->value,
+                       (v->flags & TRAWL_IOC_EXACT) ? TRAWL_V_DOMAIN_X : TRAWL_V_DOMAIN, utf16);
+    case TRAWL_T_URL:
+        return add_lit(b, idx, v->value, TRAWL_V_URL, false);
+    case TRAWL_T_EMAIL:
+        return add_lit(b, idx, v->value, TRAWL_V_EMAIL, false);
+    case TRAWL_T_MD5:
+    case TRAWL_T_SHA1:
+    case TRAWL_T_SHA256:
+        if (b->hash_tokens)
+            return kv_push(&b->hashes, trawl_hash64(v->value, rec.value_len, 0), idx);
+        return add_lit(b, idx, v->value, TRAWL_V_HASH, false);
+    case TRAWL_T_FILENAME:
+        return add_lit(b, idx, v->value, TRAWL_V_FILENAME, utf16);
+    case TRAWL_T_STRING:
+        return add_lit(b, idx, v->value,
+                       (v->flags & TRAWL_IOC_NOCASE) ? TRAWL_V_NONE : TRAWL_V_CASED, utf16);
+    case TRAWL_T_REGEX: {
+        struct trawl_db_pat p = {.ioc = idx, .len = 0, .verify = TRAWL_V_REGEX};
+        unsigned id = (unsigned)(b->pats.len / sizeof(p));
+        r = trawl_buf_put(&b->pats, &p, sizeof(p));
+        return r ? r : lit_push(&b->re, &b->litbytes, v->value, rec.value_len + 1, id);
+    }
+    default:
+        return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "unknown indicator type %d", v->type);
+    }
+}
+
+/* Builds an open-addressing table section from (key, ioc) pairs. */
+static int table_section(struct dbimage *img, unsigned id, const struct trawl_buf *kvs)
+{
+    size_t n = kvs->len / sizeof(struct kv);
+    if (!n) return 0;
+    size_t ns = 16;
+    while (ns < 2 * n)
+        ns *= 2;
+    if (ns > (1u << 31)) return TRAWL_ENOMEM;
+    size_t bytes = ns * 8 + ns * 4;
+    uint8_t *mem = calloc(1, bytes);
+    if (!mem) return TRAWL_ENOMEM;
+    uint64_t *keys = (uint64_t *)mem;
+    uint32_t *slots = (uint32_t *)(mem + ns * 8);
+    const struct kv *e = (const struct kv *)kvs->data;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t s = (uint32_t)trawl_mix64(e[i].key) & (uint32_t)(ns - 1);
+        while (slots[s])
+            s = (s + 1) & (uint32_t)(ns - 1);
+        slots[s] = e[i].ioc + 1;
+        keys[s] = e[i].key;
+    }
+    int r = dbimage_add(img, id, mem, bytes);
+    free(mem);
+    return r;
+}
+
+static int hs_section(struct builder *b, struct dbimage *img, unsigned id, struct litvec *v,
+                      bool literal)
+{
+    if (!v->n) return 0;
+    lit_fix(v, &b->litbytes);
+    hs_database_t *db = NULL;
+    hs_compile_error_t *ce = NULL;
+    hs_error_t he;
+    if (literal) {
+        unsigned *flags = malloc(v->n * sizeof(*flags));
+        if (!flags) return TRAWL_ENOMEM;
+        for (size_t i = 0; i < v->n; i++)
+            flags[i] = HS_FLAG_CASELESS;
+        he = hs_compile_lit_multi(v->expr, flags, v->ids, v->lens, (unsigned)v->n, HS_MODE_BLOCK,
+                                  NULL, &db, &ce);
+        free(flags);
+    } else {
+        unsigned *flags = malloc(v->n * sizeof(*flags));
+        if (!flags) return TRAWL_ENOMEM;
+        for (size_t i = 0; i < v->n; i++)
+            flags[i] = HS_FLAG_SOM_LEFTMOST | HS_FLAG_ALLOWEMPTY;
+        he =
+            hs_compile_multi(v->expr, flags, v->ids, (unsigned)v->n, HS_MODE_BLOCK, NULL, &db, &ce);
+        free(flags);
+        if (he != HS_SUCCESS && ce && ce->expression >= 0) {
+            const struct trawl_db_pat *p = (const struct trawl_db_pat *)b->pats.data;
+            const struct trawl_db_ioc *ioc =
+                (const struct trawl_db_ioc *)b->iocs.data + p[v->ids[ce->expression]].ioc;
+            trawl_error_set(b->err, TRAWL_EINVAL, NULL, "regex \"%s\" rejected by Hyperscan: %s",
+                            b->strings.data + ioc->value_off, ce->message);
+            hs_free_compile_error(ce);
+            return TRAWL_EINVAL;
+        }
+    }
+    if (he != HS_SUCCESS) {
+        trawl_error_set(b->err, TRAWL_EHS, NULL, "Hyperscan compile failed: %s",
+                        ce ? ce->message : "unknown error");
+        hs_free_compile_error(ce);
+        return TRAWL_EHS;
+    }
+    char *bytes = NULL;
+    size_t len = 0;
+    he = hs_serialize_database(db, &bytes, &len);
+    hs_free_database(db);
+    if (he != HS_SUCCESS)
+        return trawl_error_set(b->err, TRAWL_EHS, NULL, "hs_serialize_database failed (%d)", he);
+    int r = dbimage_add(img, id, bytes, len);
+    free(bytes);
+    b->info.hs_bytes += len;
+    return r;
+}
+
+/* The token database: dotted quads, hex runs and colon-hex runs. Match
+ * callbacks walk back from the reported end to find the token's start. */
+static int token_section(struct builder *b, struct dbimage *img)
+{
+    const char *expr[3];
+    unsigned ids[3], flags[3], n = 0;
+    if (b->ipv4_tokens || b->cidr4_used) {
+        expr[n] = "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}";
+        ids[n] = TRAWL_TOK_IPV4;
+        flags[n++] = 0;
+    }
+    if (b->hash_tokens) {
+        expr[n] = "[0-9A-Fa-f]{32}";
+        ids[n] = TRAWL_TOK_HEX;
+        flags[n++] = 0;
+    }
+    if (b->ipv6_tokens) {
+        expr[n] = "[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*[0-9A-Fa-f]";
+        ids[n] = TRAWL_TOK_IPV6;
+        flags[n++] = 0;
+    }
+    if (!n) return 0;
+    hs_database_t *db = NULL;
+    hs_compile_error_t *ce = NULL;
+    if (hs_compile_multi(expr, flags, ids, n, HS_MODE_BLOCK, NULL, &db, &ce) != HS_SUCCESS) {
+        trawl_error_set(b->err, TRAWL_EHS, NULL, "token database: %s", ce ? ce->message : "?");
+        hs_free_compile_error(ce);
+        return TRAWL_EHS;
+    }
+    char *bytes = NULL;
+    size_t len = 0;
+    hs_error_t he = hs_serialize_database(db, &bytes, &len);
+    hs_free_database(db);
+    if (he != HS_SUCCESS)
+        return trawl_error_set(b->err, TRAWL_EHS, NULL, "hs_serialize_database failed (%d)", he);
+    int r = dbimage_add(img, DBS_HS_TOK, bytes, len);
+    free(bytes);
+    b->info.hs_bytes += len;
+    return r;
+}
+
+static void builder_free(struct builder *b)
+{
+    trawl_buf_free(&b->strings);
+    trawl_buf_free(&b->iocs);
+    trawl_buf_free(&b->srclist);
+    trawl_buf_free(&b->srcoffs);
+    trawl_buf_free(&b->pats);
+    trawl_buf_free(&b->litbytes);
+    lit_free(&b->lit);
+    lit_free(&b->u16);
+    lit_free(&b->re);
+    free(b->src_slots);
+    trawl_buf_free(&b->hashes);
+    trawl_buf_free(&b->ipv4);
+    trawl_buf_free(&b->ipv6);
+    for (int i = 0; i <= 32; i++)
+        trawl_buf_free(&b->cidr4[i]);
+    for (int i = 0; i <= 128; i++)
+        trawl_buf_free(&b->cidr6[i]);
+}
+
+static int build_image(struct builder *b, const struct trawl_iocset *set,
+                       const struct trawl_compile_opts *opts, struct dbimage *img, double t0)
+{
+    size_t n = trawl_iocset_count(set);
+    if (n > UINT32_MAX / 4)
+        return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "too many indicators (%zu)", n);
+
+    /* first pass: counts decide literal versus token structures */
+    size_t nhash = 0, nip4 = 0, nip6 = 0;
+    bool cidr6 = false;
+    struct trawl_ioc_view v;
+    for (size_t i = 0; i < n; i++) {
+        trawl_iocset_get(set, i, &v);
+        if (v.type == TRAWL_T_MD5 || v.type == TRAWL_T_SHA1 || v.type == TRAWL_T_SHA256)
+            nhash++;
+        else if (v.type == TRAWL_T_IPV4)
+            nip4++;
+        else if (v.type == TRAWL_T_IPV6)
+            nip6++;
+        else if (v.type == TRAWL_T_CIDR) {
+            if (strchr(v.value, ':'))
+                cidr6 = true;
+            else
+                b->cidr4_used = true;
+        }
+    }
+    b->hash_tokens = nhash > HASH_LITERAL_MAX;
+    b->ipv4_tokens = nip4 > IPV4_LITERAL_MAX || b->cidr4_used;
+    b->ipv6_tokens = cidr6 || nip6 > IPV4_LITERAL_MAX;
+
+    size_t src_slots = 64;
+    while (src_slots < 4 * n + 64)
+        src_slots *= 2;
+    b->src_slots = calloc(src_slots, sizeof(uint32_t));
+    if (!b->src_slots) return TRAWL_ENOMEM;
+    b->src_mask = (uint32_t)(src_slots - 1);
+
+    int r = 0;
+    for (size_t i = 0; i < n && !r; i++) {
+        trawl_iocset_get(set, i, &v);
+        r = add_ioc(b, &v, opts ? opts->utf16 : true);
+        if (r && b->err && !b->err->where[0])
+            snprintf(b->err->where, sizeof(b->err->where), "indicator %s", v.value);
+    }
+    if (r) return r;
+
+    r = hs_section(b, img, DBS_HS_LIT, &b->lit, true);
+    if (!r) r = hs_section(b, img, DBS_HS_U16, &b->u16, true);
+    if (!r) r = hs_section(b, img, DBS_HS_RE, &b->re, false);
+    if (!r) r = token_section(b, img);
+    if (!r) r = table_section(img, DBS_TAB_HASH, &b->hashes);
+    if (!r) r = table_section(img, DBS_TAB_IPV4, &b->ipv4);
+    if (!r) r = table_section(img, DBS_TAB_IPV6, &b->ipv6);
+    uint64_t ncidr = 0;
+    for (int l = 0; l <= 32 && !r; l++) {
+        ncidr += b->cidr4[l].len / sizeof(struct kv);
+        r = table_section(img, DBS_CIDR4 + (unsigned)l, &b->cidr4[l]);
+    }
+    for (int l = 0; l <= 128 && !r; l++) {
+        ncidr += b->cidr6[l].len / sizeof(struct kv);
+        r = table_section(img, DBS_CIDR6 + (unsigned)l, &b->cidr6[l]);
+    }
+    if (r) return r;
+
+    struct dbmeta meta = {
+        .compiled_at = trawl_now_wall(),
+        .expired = opts ? opts->expired : 0,
+        .literals = b->lit.n + b->u16.n,
+        .hashed = (b->hashes.len + b->ipv4.len + b->ipv6.len) / sizeof(struct kv),
+        .cidrs = ncidr,
+        .hs_bytes = b->info.hs_bytes,
+        .max_len = b->max_len,
+    };
+    r = dbimage_add(img, DBS_IOCS, b->iocs.data, b->iocs.len);
+    if (!r) r = dbimage_add(img, DBS_STRINGS, b->strings.data, b->strings.len);
+    if (!r) r = dbimage_add(img, DBS_SRCLIST, b->srclist.data, b->srclist.len);
+    if (!r) r = dbimage_add(img, DBS_SRCOFFS, b->srcoffs.data, b->srcoffs.len);
+    if (!r) r = dbimage_add(img, DBS_PATS, b->pats.data, b->pats.len);
+    meta.compile_seconds = trawl_now_mono() - t0;
+    if (!r) r = dbimage_add(img, DBS_META, &meta, sizeof(meta));
+    return r;
+}
+
+int trawl_db_compile(const struct trawl_iocset *set, const struct trawl_compile_opts *opts,
+                     struct trawl_db **ret, struct trawl_error *err)
+{
+    double t0 = trawl_now_mono();
+    struct builder *b = calloc(1, sizeof(*b));
+    struct dbimage *img = calloc(1, sizeof(*img));
+    struct trawl_db *db = calloc(1, sizeof(*db));
+    if (!b || !img || !db) {
+        free(b);
+        free(img);
+        free(db);
+        return trawl_error_set(err, TRAWL_ENOMEM, NULL, "out of memory");
+    }
+    b->err = err;
+    int r = build_image(b, set, opts, img, t0);
+    builder_free(b);
+    free(b);
+    void *bytes = NULL;
+    size_t len = 0;
+    if (!r) r = dbimage_finish(img, &bytes, &len, err);
+    dbimage_free(img);
+    free(img);
+    if (!r) {
+        r = dbimage_open(db, bytes, len, "compiled database", err);
+        if (r) free(bytes);
+    }
+    if (r) {
+        free(db);
+        if (err && !err->code) trawl_error_set(err, r, NULL, "%s", trawl_strerror(r));
+        return r;
+    }
+    *ret = db;
+    return 0;
+}

@@ -1,2 +1,358 @@
-/* placeholder: being written */
-#include "trawl_common.h"
+/* The .tdb file: lays out and validates the section image (see dbimage.h),
+ * writes it atomically, maps it back and deserialises the Hyperscan
+ * databases. Every offset and size read from a file is checked before use:
+ * a damaged, truncated, foreign or newer file gives an error, never a crash. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "db_internal.h"
+#include "dbimage.h"
+
+#define ALIGN 64u
+
+int dbimage_add(struct dbimage *img, unsigned id, const void *data, size_t len)
+{
+    if (img->nsect >= DBS_MAX) return TRAWL_EINVAL;
+    size_t pad = (ALIGN - img->body.len % ALIGN) % ALIGN;
+    static const char zeros[ALIGN];
+    if (trawl_buf_put(&img->body, zeros, pad)) return TRAWL_ENOMEM;
+    img->sect[img->nsect++] = (struct dbsect){.id = id, .off = img->body.len, .size = len};
+    return trawl_buf_put(&img->body, data, len);
+}
+
+static void platform_string(char *buf, size_t len)
+{
+    struct utsname u;
+    if (uname(&u))
+        snprintf(buf, len, "unknown");
+    else
+        snprintf(buf, len, "%s-%s-le", u.sysname, u.machine);
+}
+
+int dbimage_finish(struct dbimage *img, void **out, size_t *outlen, struct trawl_error *err)
+{
+    size_t head = sizeof(struct dbhdr) + img->nsect * sizeof(struct dbsect);
+    head = (head + ALIGN - 1) / ALIGN * ALIGN;
+    size_t total = head + img->body.len;
+    uint8_t *buf = calloc(1, total);
+    if (!buf) return trawl_error_set(err, TRAWL_ENOMEM, NULL, "out of memory (%zu bytes)", total);
+    struct dbhdr *h = (struct dbhdr *)buf;
+    memcpy(h->magic, TRAWL_DB_MAGIC, 8);
+    h->version = TRAWL_DB_VERSION;
+    h->hdr_size = sizeof(*h);
+    h->file_size = total;
+    h->nsect = img->nsect;
+    h->endian = DB_ENDIAN_MARK;
+    snprintf(h->hs_version, sizeof(h->hs_version), "%s", hs_version());
+    platform_string(h->platform, sizeof(h->platform));
+    struct dbsect *t = (struct dbsect *)(buf + sizeof(*h));
+    for (uint32_t i = 0; i < img->nsect; i++) {
+        t[i] = img->sect[i];
+        t[i].off += head;
+    }
+    if (img->body.len) memcpy(buf + head, img->body.data, img->body.len);
+    h->checksum = trawl_hash64(buf + sizeof(*h), total - sizeof(*h), TRAWL_DB_VERSION);
+    *out = buf;
+    *outlen = total;
+    return 0;
+}
+
+void dbimage_free(struct dbimage *img)
+{
+    trawl_buf_free(&img->body);
+}
+
+static int corrupt(struct trawl_error *err, const char *name, const char *what)
+{
+    return trawl_error_set(err, TRAWL_ECORRUPT, name, "corrupt database: %s", what);
+}
+
+static int load_table(struct trawl_db_tab *t, const uint8_t *p, size_t size, uint32_t nioc)
+{
+    if (!size) {
+        *t = (struct trawl_db_tab){0};
+        return 0;
+    }
+    size_t ns = size / 12;
+    if (ns * 12 != size || ns < 2 || (ns & (ns - 1)) || ns > (1u << 31)) return -1;
+    t->mask = (uint32_t)(ns - 1);
+    t->keys = (const uint64_t *)p;
+    t->slots = (const uint32_t *)(p + ns * 8);
+    size_t empty = 0;
+    for (size_t i = 0; i < ns; i++) {
+        if (t->slots[i] > nioc) return -1;
+        empty += !t->slots[i];
+    }
+    return empty ? 0 : -1; /* a full table would make probing loop forever */
+}
+
+static int load_hs(hs_database_t **out, const uint8_t *p, size_t size, const char *name,
+                   struct trawl_error *err)
+{
+    if (!size) return 0;
+    hs_error_t he = hs_deserialize_database((const char *)p, size, out);
+    if (he == HS_SUCCESS) return 0;
+    if (he == HS_DB_PLATFORM_ERROR || he == HS_DB_VERSION_ERROR || he == HS_ARCH_ERROR)
+        return trawl_error_set(err, TRAWL_EPLATFORM, name,
+                               "Hyperscan database built for another platform or version; "
+                               "recompile it on this machine");
+    return corrupt(err, name, "Hyperscan database does not deserialise");
+}
+
+static void db_release(struct trawl_db *db)
+{
+    hs_free_database(db->hs_lit);
+    hs_free_database(db->hs_u16);
+    hs_free_database(db->hs_tok);
+    hs_free_database(db->hs_re);
+    db->hs_lit = db->hs_u16 = db->hs_tok = db->hs_re = NULL;
+}
+
+int dbimage_open(struct trawl_db *db, void *image, size_t len, const char *name,
+                 struct trawl_error *err)
+{
+    const uint8_t *base = image;
+    const struct dbhdr *h = image;
+    if (len < sizeof(*h) || memcmp(h->magic, TRAWL_DB_MAGIC, 8))
+        return trawl_error_set(err, TRAWL_EFORMAT, name, "not a trawl database (bad magic)");
+    if (h->endian != DB_ENDIAN_MARK)
+        return trawl_error_set(err, TRAWL_EPLATFORM, name,
+                               "database written on a machine of another byte order");
+    if (h->version > TRAWL_DB_VERSION)
+        return trawl_error_set(err, TRAWL_EVERSION, name,
+                               "database format %u is newer than this trawl (%u); upgrade trawl",
+                               h->version, TRAWL_DB_VERSION);
+    if (h->version < 1 || h->hdr_size != sizeof(*h)) return corrupt(err, name, "bad header");
+    if (h->file_size != len)
+        return trawl_error_set(err, len < h->file_size ? TRAWL_ETRUNC : TRAWL_ECORRUPT, name,
+                               "database is %zu bytes, header says %llu (%s)", len,
+                               (unsigned long long)h->file_size,
+                               len < h->file_size ? "truncated" : "trailing data");
+    if (trawl_hash64(base + sizeof(*h), len - sizeof(*h), TRAWL_DB_VERSION) != h->checksum)
+        return corrupt(err, name, "checksum mismatch");
+    char hsv[sizeof(h->hs_version) + 1];
+    memcpy(hsv, h->hs_version, sizeof(h->hs_version));
+    hsv[sizeof(h->hs_version)] = 0;
+    if (strcmp(hsv, hs_version()))
+        return trawl_error_set(err, TRAWL_EPLATFORM, name,
+                               "compiled with Hyperscan %s, this trawl has %s; recompile it", hsv,
+                               hs_version());
+    if (h->nsect > DBS_MAX || sizeof(*h) + (size_t)h->nsect * sizeof(struct dbsect) > len)
+        return corrupt(err, name, "bad section table");
+
+    const uint8_t *sec[DBS_MAX + 1] = {0};
+    size_t ssz[DBS_MAX + 1] = {0};
+    const struct dbsect *t = (const struct dbsect *)(base + sizeof(*h));
+    for (uint32_t i = 0; i < h->nsect; i++) {
+        if (t[i].id == 0 || t[i].id > DBS_MAX || t[i].off > len || t[i].size > len - t[i].off ||
+            t[i].off % ALIGN || sec[t[i].id])
+            return corrupt(err, name, "bad section entry");
+        sec[t[i].id] = base + t[i].off;
+        ssz[t[i].id] = t[i].size;
+    }
+    if (!sec[DBS_META] || ssz[DBS_META] != sizeof(struct dbmeta))
+        return corrupt(err, name, "missing metadata");
+    const struct dbmeta *meta = (const struct dbmeta *)sec[DBS_META];
+
+    memset(db, 0, sizeof(*db));
+    db->nioc = (uint32_t)(ssz[DBS_IOCS] / sizeof(struct trawl_db_ioc));
+    db->iocs = (const struct trawl_db_ioc *)sec[DBS_IOCS];
+    db->strings = (const char *)sec[DBS_STRINGS];
+    db->strings_len = (uint32_t)ssz[DBS_STRINGS];
+    db->srclist = (const uint32_t *)sec[DBS_SRCLIST];
+    db->nsources = (uint32_t)(ssz[DBS_SRCOFFS] / 4);
+    db->source_offs = (const uint32_t *)sec[DBS_SRCOFFS];
+    db->npat = (uint32_t)(ssz[DBS_PATS] / sizeof(struct trawl_db_pat));
+    db->pats = (const struct trawl_db_pat *)sec[DBS_PATS];
+    db->max_len = meta->max_len;
+    if (ssz[DBS_IOCS] % sizeof(struct trawl_db_ioc) ||
+        ssz[DBS_PATS] % sizeof(struct trawl_db_pat) || ssz[DBS_SRCLIST] % 4 ||
+        ssz[DBS_SRCOFFS] % 4 || ssz[DBS_STRINGS] > UINT32_MAX ||
+        (db->strings_len && db->strings[db->strings_len - 1]))
+        return corrupt(err, name, "bad section sizes");
+    size_t nsrclist = ssz[DBS_SRCLIST] / 4;
+    for (uint32_t i = 0; i < db->nioc; i++) {
+        const struct trawl_db_ioc *c = &db->iocs[i];
+        if ((uint64_t)c->value_off + c->value_len >= db->strings_len ||
+            db->strings[c->value_off + c->value_len] || (uint64_t)c->src_off + c->nsrc > nsrclist ||
+            c->type >= TRAWL_T_COUNT || c->tlp >= TRAWL_TLP_COUNT || c->severity > 4)
+            return corrupt(err, name, "bad indicator record");
+    }
+    for (size_t i = 0; i < nsrclist; i++)
+        if (db->srclist[i] >= db->nsources) return corrupt(err, name, "bad source index");
+    for (uint32_t i = 0; i < db->nsources; i++)
+        if (db->source_offs[i] >= db->strings_len) return corrupt(err, name, "bad source name");
+    for (uint32_t i = 0; i < db->npat; i++)
+        if (db->pats[i].ioc >= db->nioc || db->pats[i].verify > TRAWL_V_CASED)
+            return corrupt(err, name, "bad pattern entry");
+    if (load_table(&db->hashes, sec[DBS_TAB_HASH], ssz[DBS_TAB_HASH], db->nioc) ||
+        load_table(&db->ipv4, sec[DBS_TAB_IPV4], ssz[DBS_TAB_IPV4], db->nioc) ||
+        load_table(&db->ipv6, sec[DBS_TAB_IPV6], ssz[DBS_TAB_IPV6], db->nioc))
+        return corrupt(err, name, "bad lookup table");
+    for (unsigned l = 0; l <= 128; l++) {
+        if (l <= 32 && ssz[DBS_CIDR4 + l]) {
+            struct trawl_db_cidr *c = &db->cidr4;
+            if (load_table(&c->tabs[c->nlens], sec[DBS_CIDR4 + l], ssz[DBS_CIDR4 + l], db->nioc))
+                return corrupt(err, name, "bad CIDR table");
+            c->lens[c->nlens++] = (uint8_t)l;
+        }
+        if (ssz[DBS_CIDR6 + l]) {
+            struct trawl_db_cidr *c = &db->cidr6;
+            if (load_table(&c->tabs[c->nlens], sec[DBS_CIDR6 + l], ssz[DBS_CIDR6 + l], db->nioc))
+                return corrupt(err, name, "bad CIDR table");
+            c->lens[c->nlens++] = (uint8_t)l;
+        }
+    }
+    int r = load_hs(&db->hs_lit, sec[DBS_HS_LIT], ssz[DBS_HS_LIT], name, err);
+    if (!r) r = load_hs(&db->hs_u16, sec[DBS_HS_U16], ssz[DBS_HS_U16], name, err);
+    if (!r) r = load_hs(&db->hs_tok, sec[DBS_HS_TOK], ssz[DBS_HS_TOK], name, err);
+    if (!r) r = load_hs(&db->hs_re, sec[DBS_HS_RE], ssz[DBS_HS_RE], name, err);
+    if (r) {
+        db_release(db);
+        return r;
+    }
+
+    struct trawl_db_info *in = &db->info;
+    in->format_version = h->version;
+    snprintf(in->hs_version, sizeof(in->hs_version), "%s", hsv);
+    memcpy(in->platform, h->platform, sizeof(h->platform) - 1);
+    in->checksum = h->checksum;
+    in->file_size = len;
+    in->hs_bytes = meta->hs_bytes;
+    in->meta_bytes = len - meta->hs_bytes;
+    in->compile_seconds = meta->compile_seconds;
+    in->compiled_at = meta->compiled_at;
+    in->literals = meta->literals;
+    in->hashed = meta->hashed;
+    in->cidrs = meta->cidrs;
+    in->expired = meta->expired;
+    for (uint32_t i = 0; i < db->nioc; i++) {
+        in->by_type[db->iocs[i].type]++;
+        in->by_tlp[db->iocs[i].tlp]++;
+        in->by_severity[db->iocs[i].severity]++;
+    }
+    db->owned[db->nowned++] = image; /* freed or unmapped by trawl_db_close */
+    db->map_len = len;
+    return 0;
+}
+
+int trawl_db_write(const struct trawl_db *db, const char *path, struct trawl_error *err)
+{
+    const void *image = db->owned[0];
+    size_t len = db->map_len;
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    if (!tmp) return trawl_error_set(err, TRAWL_ENOMEM, path, "out of memory");
+    snprintf(tmp, plen + 16, "%s.tmp.%d", path, (int)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        return trawl_error_set(err, TRAWL_EIO, path, "cannot create: %s", strerror(e));
+    }
+    const uint8_t *p = image;
+    size_t left = len;
+    while (left) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            int e = w < 0 ? errno : ENOSPC;
+            close(fd);
+            unlink(tmp);
+            free(tmp);
+            return trawl_error_set(err, TRAWL_EIO, path, "write: %s", strerror(e));
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) || close(fd) || rename(tmp, path)) {
+        int e = errno;
+        unlink(tmp);
+        free(tmp);
+        return trawl_error_set(err, TRAWL_EIO, path, "cannot finish writing: %s", strerror(e));
+    }
+    free(tmp);
+    return 0;
+}
+
+int trawl_db_open(const char *path, struct trawl_db **ret, struct trawl_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return trawl_error_set(err, TRAWL_EIO, path, "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return trawl_error_set(err, TRAWL_EIO, path, "not a regular file");
+    }
+    if ((size_t)st.st_size < sizeof(struct dbhdr)) {
+        close(fd);
+        return trawl_error_set(err, st.st_size ? TRAWL_ETRUNC : TRAWL_EFORMAT, path,
+                               "not a trawl database (%lld bytes)", (long long)st.st_size);
+    }
+    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+        return trawl_error_set(err, TRAWL_EIO, path, "mmap: %s", strerror(errno));
+    struct trawl_db *db = calloc(1, sizeof(*db));
+    if (!db) {
+        munmap(map, (size_t)st.st_size);
+        return trawl_error_set(err, TRAWL_ENOMEM, path, "out of memory");
+    }
+    int r = dbimage_open(db, map, (size_t)st.st_size, path, err);
+    if (r) {
+        munmap(map, (size_t)st.st_size);
+        free(db);
+        return r;
+    }
+    db->owned[0] = NULL;
+    db->nowned = 0;
+    db->map = map;
+    *ret = db;
+    return 0;
+}
+
+void trawl_db_close(struct trawl_db *db)
+{
+    if (!db) return;
+    db_release(db);
+    if (db->map) munmap(db->map, db->map_len);
+    for (unsigned i = 0; i < db->nowned; i++)
+        free(db->owned[i]);
+    free(db);
+}
+
+size_t trawl_db_count(const struct trawl_db *db)
+{
+    return db->nioc;
+}
+
+void trawl_db_get(const struct trawl_db *db, size_t i, struct trawl_ioc_view *out)
+{
+    const struct trawl_db_ioc *c = &db->iocs[i];
+    out->type = (enum trawl_ioc_type)c->type;
+    out->flags = c->flags;
+    out->value = db->strings + c->value_off;
+    out->tlp = (enum trawl_tlp)c->tlp;
+    out->severity = c->severity;
+    out->confidence = c->confidence;
+    out->valid_until = c->valid_until;
+    out->nsources = c->nsrc;
+    out->sources = NULL;
+}
+
+const char *trawl_db_source(const struct trawl_db *db, size_t i, size_t k)
+{
+    return db->strings + db->source_offs[db->srclist[db->iocs[i].src_off + k]];
+}
+
+void trawl_db_info(const struct trawl_db *db, struct trawl_db_info *out)
+{
+    *out = db->info;
+}

@@ -224,7 +224,8 @@ int trawl_ioc_load_mem(struct trawl_iocset *set, const char *name, const char *d
 struct trawl_db;
 
 struct trawl_compile_opts {
-    bool utf16; /* also compile UTF-16LE forms of strings, domains, file names */
+    bool utf16;       /* also compile UTF-16LE forms of strings, domains, file names */
+    uint64_t expired; /* indicators the loaders dropped as expired, for info */
 };
 
 /* Compiles the set into an in-memory database. Thread: caller's only. */
@@ -242,9 +243,11 @@ int trawl_db_open(const char *path, struct trawl_db **ret, struct trawl_error *e
 /* Frees a compiled or opened database. Accepts NULL. */
 void trawl_db_close(struct trawl_db *db);
 
-/* Number of indicators, and a view of indicator i. */
+/* Number of indicators, and a view of indicator i (view.sources is NULL:
+ * use trawl_db_source for source k < view.nsources). */
 size_t trawl_db_count(const struct trawl_db *db);
 void trawl_db_get(const struct trawl_db *db, size_t i, struct trawl_ioc_view *out);
+const char *trawl_db_source(const struct trawl_db *db, size_t i, size_t k);
 
 /* Facts for `trawl info` and `trawl bench`. */
 struct trawl_db_info {

@@ -1,2 +1,204 @@
-/* placeholder: being written */
-#include "trawl_common.h"
+/* trawl compile: load indicator files and write a compiled database. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "trawl_ioc.h"
+
+static const char help[] =
+    "usage: trawl compile -o OUT.tdb [OPTIONS] FILE...\n"
+    "\n"
+    "Loads indicators from plain lists, CSV (with a header row) and Zeek intel files,\n"
+    "refangs and normalises them, merges duplicates and writes one database file.\n"
+    "'-' reads standard input.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE     database to write (required)\n"
+    "  -f, --format FMT      auto (default), plain, csv, zeek\n"
+    "  -a, --as TYPE         type of untyped values (ipv4, domain, filename, string...)\n"
+    "  -t, --tlp TLP         default TLP (clear, green, amber, amber+strict, red; default amber)\n"
+    "  -s, --severity SEV    default severity (low, medium, high, critical; default medium)\n"
+    "  -S, --source NAME     default source (default: the file's name)\n"
+    "      --no-utf16        do not compile UTF-16LE forms of strings, domains, file names\n"
+    "      --lenient         exit 0 even when lines were rejected\n"
+    "  -q, --quiet           no summary\n"
+    "  -h, --help            this help\n"
+    "\n"
+    "Every rejected line is reported as FILE:LINE: reason on stderr (the first 50 per\n"
+    "file). Exit status: 0 clean, 1 written but some lines were rejected, 2 error.\n"
+    "\n"
+    "examples:\n"
+    "  trawl compile -o iocs.tdb sample/datasheets/*\n"
+    "  trawl compile -o c2.tdb --as domain --tlp green --severity high c2-domains.txt\n"
+    "  curl -s https://feed.example/intel.dat | trawl compile -o feed.tdb -f zeek -\n";
+
+#define DIAG_MAX 50
+
+struct diag_state {
+    const char *file;
+    unsigned long shown, hidden;
+};
+
+static void on_diag(void *ud, const char *file, unsigned long line, bool is_error,
+                    const char *msg)
+{
+    struct diag_state *d = ud;
+    if (d->shown >= DIAG_MAX) {
+        d->hidden++;
+        return;
+    }
+    d->shown++;
+    if (line)
+        fprintf(stderr, "%s:%lu: %s%s\n", file, line, is_error ? "" : "warning: ", msg);
+    else
+        fprintf(stderr, "%s: %s%s\n", file, is_error ? "" : "warning: ", msg);
+}
+
+static void summary(const struct trawl_load_stats *st, size_t total, int nfiles, double secs,
+                    const struct trawl_db_info *in, const char *out)
+{
+    fprintf(stderr, "%-10s %10s %10s %10s %10s\n", "type", "accepted", "merged", "expired",
+            "rejected");
+    uint64_t sum[4] = {0};
+    for (int t = 0; t < TRAWL_T_COUNT; t++) {
+        if (!st->accepted[t] && !st->merged[t] && !st->expired[t] && !st->rejected[t])
+            continue;
+        fprintf(stderr, "%-10s %10llu %10llu %10llu %10llu\n", trawl_ioc_type_name(t),
+                (unsigned long long)st->accepted[t], (unsigned long long)st->merged[t],
+                (unsigned long long)st->expired[t], (unsigned long long)st->rejected[t]);
+        sum[0] += st->accepted[t];
+        sum[1] += st->merged[t];
+        sum[2] += st->expired[t];
+        sum[3] += st->rejected[t];
+    }
+    if (st->rejected[TRAWL_T_COUNT]) {
+        fprintf(stderr, "%-10s %10s %10s %10s %10llu\n", "unknown", "-", "-", "-",
+                (unsigned long long)st->rejected[TRAWL_T_COUNT]);
+        sum[3] += st->rejected[TRAWL_T_COUNT];
+    }
+    fprintf(stderr, "%-10s %10llu %10llu %10llu %10llu\n", "total", (unsigned long long)sum[0],
+            (unsigned long long)sum[1], (unsigned long long)sum[2], (unsigned long long)sum[3]);
+    if (in)
+        fprintf(stderr,
+                "trawl: %zu indicators from %d file(s) -> %s (%.1f MB, %llu literals, %llu "
+                "hashed, %llu CIDRs) in %.2f s\n",
+                total, nfiles, out, (double)in->file_size / 1e6,
+                (unsigned long long)in->literals, (unsigned long long)in->hashed,
+                (unsigned long long)in->cidrs, secs);
+}
+
+int cmd_compile(int argc, char **argv)
+{
+    static const struct option lopts[] = {
+        {"output", required_argument, NULL, 'o'},   {"format", required_argument, NULL, 'f'},
+        {"as", required_argument, NULL, 'a'},       {"tlp", required_argument, NULL, 't'},
+        {"severity", required_argument, NULL, 's'}, {"source", required_argument, NULL, 'S'},
+        {"no-utf16", no_argument, NULL, 'U'},       {"lenient", no_argument, NULL, 'L'},
+        {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct trawl_load_opts lo;
+    trawl_load_opts_init(&lo);
+    const char *out = NULL;
+    bool lenient = false, quiet = false, utf16 = true;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:f:a:t:s:S:qh", lopts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            out = optarg;
+            break;
+        case 'f':
+            if (trawl_format_parse(optarg, &lo.format))
+                return cli_usage_error("compile", "unknown format '%s'", optarg);
+            break;
+        case 'a':
+            if (trawl_ioc_type_parse(optarg, &lo.as_type))
+                return cli_usage_error("compile", "unknown indicator type '%s'", optarg);
+            break;
+        case 't':
+            if (trawl_tlp_parse(optarg, &lo.tlp))
+                return cli_usage_error("compile", "unknown TLP '%s'", optarg);
+            break;
+        case 's': {
+            enum trawl_severity sv;
+            if (trawl_severity_parse(optarg, &sv))
+                return cli_usage_error("compile", "unknown severity '%s'", optarg);
+            lo.severity = sv;
+            break;
+        }
+        case 'S':
+            lo.source = optarg;
+            break;
+        case 'U':
+            utf16 = false;
+            break;
+        case 'L':
+            lenient = true;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return 0;
+        case ':':
+            return cli_usage_error("compile", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error("compile", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!out)
+        return cli_usage_error("compile", "no output file: give -o OUT.tdb");
+    if (optind >= argc)
+        return cli_usage_error("compile", "no input file");
+
+    double t0 = trawl_now_mono();
+    struct trawl_iocset *set;
+    if (trawl_iocset_new(&set)) {
+        cli_error("out of memory");
+        return EXIT_TROUBLE;
+    }
+    struct trawl_load_stats st = {0};
+    int failed_files = 0, nfiles = 0;
+    for (int i = optind; i < argc; i++) {
+        struct trawl_error err = {0};
+        struct diag_state d = {.file = argv[i]};
+        nfiles++;
+        if (trawl_ioc_load_file(set, argv[i], &lo, &st, on_diag, &d, &err)) {
+            char buf[1100];
+            cli_error("%s", trawl_error_str(&err, buf, sizeof(buf)));
+            failed_files++;
+        }
+        if (d.hidden)
+            fprintf(stderr, "%s: ... and %lu more problems\n", argv[i], d.hidden);
+    }
+    uint64_t rejected = st.rejected[TRAWL_T_COUNT], expired = 0;
+    for (int t = 0; t < TRAWL_T_COUNT; t++) {
+        rejected += st.rejected[t];
+        expired += st.expired[t];
+    }
+    struct trawl_compile_opts co = {.utf16 = utf16, .expired = expired};
+    struct trawl_db *db = NULL;
+    struct trawl_error err = {0};
+    int status = EXIT_HITS;
+    if (trawl_db_compile(set, &co, &db, &err) || trawl_db_write(db, out, &err)) {
+        char buf[1100];
+        cli_error("%s", trawl_error_str(&err, buf, sizeof(buf)));
+        status = EXIT_TROUBLE;
+    }
+    struct trawl_db_info in;
+    if (db)
+        trawl_db_info(db, &in);
+    if (!quiet)
+        summary(&st, trawl_iocset_count(set), nfiles, trawl_now_mono() - t0,
+                status == EXIT_HITS && db ? &in : NULL, out);
+    trawl_db_close(db);
+    trawl_iocset_free(set);
+    if (status != EXIT_HITS || failed_files)
+        return EXIT_TROUBLE;
+    return rejected && !lenient ? 1 : 0;
+}

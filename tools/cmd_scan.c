@@ -1,2 +1,227 @@
-/* placeholder: being written */
-#include "trawl_common.h"
+/* trawl scan: scan files, directories, gzip archives and stdin. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "trawl_engine.h"
+
+static const char help[] =
+    "usage: trawl scan -d DB.tdb [OPTIONS] PATH...\n"
+    "\n"
+    "Scans files and directories (recursively) for the indicators of a compiled\n"
+    "database. gzip archives (also multi-member) are decompressed on the fly; other\n"
+    "files are scanned as raw bytes (logs, disk images, memory dumps). '-' reads\n"
+    "standard input. One JSON object per hit is written (see docs/hits.md).\n"
+    "\n"
+    "options:\n"
+    "  -d, --db FILE         compiled database (required; see trawl compile)\n"
+    "  -j, --threads N       worker threads (default: number of cores)\n"
+    "  -o, --output FILE     write hits to FILE instead of standard output\n"
+    "      --utf16 MODE      auto (binary input only; default), on, off\n"
+    "      --chunk MB        split large files into chunks of MB megabytes (default 16)\n"
+    "  -q, --quiet           no summary or progress on stderr\n"
+    "      --progress        force the progress line even when stderr is not a terminal\n"
+    "  -h, --help            this help\n"
+    "\n"
+    "Exit status: 0 hits found, 1 no hits, 2 an error happened (hits found before it\n"
+    "are still written). SIGINT/SIGTERM stop the scan and flush what was found.\n"
+    "\n"
+    "examples:\n"
+    "  trawl scan -d iocs.tdb /var/log\n"
+    "  trawl scan -d iocs.tdb -j 8 -o hits.jsonl /evidence/*.gz\n"
+    "  zcat old.log.gz | trawl scan -d iocs.tdb -\n"
+    "  trawl scan -d iocs.tdb --utf16 on memory.dmp\n";
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void on_error(void *ud, const char *where, const char *msg)
+{
+    (void)ud;
+    if (where && *where)
+        fprintf(stderr, "trawl: %s: %s\n", where, msg);
+    else
+        fprintf(stderr, "trawl: %s\n", msg);
+}
+
+struct progress {
+    _Atomic uint64_t bytes;
+    volatile int done;
+    double t0;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+};
+
+static void *progress_main(void *arg)
+{
+    struct progress *p = arg;
+    bool shown = false;
+    pthread_mutex_lock(&p->mu);
+    while (!p->done) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 500000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+        double el = trawl_now_mono() - p->t0;
+        if (p->done || el < 1.0)
+            continue;
+        uint64_t b = atomic_load(&p->bytes);
+        fprintf(stderr, "\r\033[Ktrawl: %.1f MB scanned, %.0f MB/s, %.0f s", (double)b / 1e6,
+                (double)b / 1e6 / el, el);
+        shown = true;
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (shown)
+        fputs("\r\033[K", stderr);
+    return NULL;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    static const struct option lopts[] = {
+        {"db", required_argument, NULL, 'd'},      {"threads", required_argument, NULL, 'j'},
+        {"output", required_argument, NULL, 'o'},  {"utf16", required_argument, NULL, 'U'},
+        {"chunk", required_argument, NULL, 'C'},   {"quiet", no_argument, NULL, 'q'},
+        {"progress", no_argument, NULL, 'P'},      {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct trawl_scan_opts so;
+    trawl_scan_opts_init(&so);
+    const char *dbpath = NULL, *out = NULL;
+    bool quiet = false, force_progress = false;
+    unsigned long v;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":d:j:o:qh", lopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            dbpath = optarg;
+            break;
+        case 'j':
+            if (!cli_parse_uint(optarg, 1024, &v) || !v)
+                return cli_usage_error("scan", "-j needs a thread count from 1 to 1024");
+            so.threads = (unsigned)v;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'U':
+            if (!strcmp(optarg, "auto"))
+                so.utf16 = -1;
+            else if (!strcmp(optarg, "on"))
+                so.utf16 = 1;
+            else if (!strcmp(optarg, "off"))
+                so.utf16 = 0;
+            else
+                return cli_usage_error("scan", "--utf16 takes auto, on or off");
+            break;
+        case 'C':
+            if (!cli_parse_uint(optarg, 1 << 20, &v) || !v)
+                return cli_usage_error("scan", "--chunk needs a size in MB");
+            so.chunk_size = (size_t)v << 20;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'P':
+            force_progress = true;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return 0;
+        case ':':
+            return cli_usage_error("scan", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error("scan", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!dbpath)
+        return cli_usage_error("scan", "no database: give -d DB.tdb");
+    if (optind >= argc)
+        return cli_usage_error("scan", "nothing to scan: give files, directories or '-'");
+
+    struct trawl_db *db;
+    struct trawl_error err = {0};
+    if (trawl_db_open(dbpath, &db, &err)) {
+        char buf[1100];
+        cli_error("%s", trawl_error_str(&err, buf, sizeof(buf)));
+        return EXIT_TROUBLE;
+    }
+    int fd = 1;
+    if (out && strcmp(out, "-")) {
+        fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            cli_error("%s: cannot create: %s", out, strerror(errno));
+            trawl_db_close(db);
+            return EXIT_TROUBLE;
+        }
+    }
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct progress pr = {.t0 = trawl_now_mono()};
+    pthread_mutex_init(&pr.mu, NULL);
+    pthread_cond_init(&pr.cv, NULL);
+    pthread_t pth;
+    bool progress = !quiet && (force_progress || isatty(2));
+    if (progress && pthread_create(&pth, NULL, progress_main, &pr))
+        progress = false;
+
+    so.out_fd = fd;
+    so.on_error = on_error;
+    so.stop = &stop_flag;
+    so.progress = &pr.bytes;
+    struct trawl_scan_stats st;
+    int r = trawl_scan_paths(db, (const char *const *)argv + optind, (size_t)(argc - optind), &so,
+                             &st);
+    if (progress) {
+        pthread_mutex_lock(&pr.mu);
+        pr.done = 1;
+        pthread_cond_signal(&pr.cv);
+        pthread_mutex_unlock(&pr.mu);
+        pthread_join(pth, NULL);
+    }
+    if (fd != 1 && (fsync(fd) && errno != EINVAL && errno != EROFS ? 1 : 0) + (close(fd) ? 1 : 0)) {
+        cli_error("%s: %s", out, strerror(errno));
+        st.write_failed = true;
+    }
+    if (!quiet) {
+        fprintf(stderr, "trawl: %llu file(s), %.1f MB in %.2f s (%.0f MB/s), %llu hit(s)",
+                (unsigned long long)st.files, (double)st.bytes / 1e6, st.seconds,
+                st.seconds > 0 ? (double)st.bytes / 1e6 / st.seconds : 0.0,
+                (unsigned long long)st.hits);
+        const char *sep = " [";
+        for (int t = 0; t < TRAWL_T_COUNT; t++)
+            if (st.hits_by_type[t]) {
+                fprintf(stderr, "%s%s %llu", sep, trawl_ioc_type_name(t),
+                        (unsigned long long)st.hits_by_type[t]);
+                sep = ", ";
+            }
+        fprintf(stderr, "%s, %llu error(s)%s\n", sep[0] == ',' ? "]" : "",
+                (unsigned long long)st.errors, st.interrupted ? ", interrupted" : "");
+    }
+    trawl_db_close(db);
+    if (r || st.write_failed || st.interrupted)
+        return EXIT_TROUBLE;
+    return st.hits ? EXIT_HITS : EXIT_NOHITS;
+}

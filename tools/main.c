@@ -1,1 +1,103 @@
-int main(void) { return 0; }
+/* trawl: the command line. Dispatches to one file per subcommand. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hs/hs.h>
+
+#include "cli.h"
+#include "trawl_capture.h"
+#include "trawl_common.h"
+
+static const char usage[] =
+    "usage: trawl COMMAND [OPTIONS] ...\n"
+    "\n"
+    "IOC matching for incident response: compile indicators from CERT datasheets and\n"
+    "feeds into a database, then scan logs, gzip archives and raw dumps for them.\n"
+    "\n"
+    "commands:\n"
+    "  compile   load indicator files and write a compiled database (.tdb)\n"
+    "  info      describe a compiled database\n"
+    "  scan      scan files, directories, gzip archives or stdin; JSON hits out\n"
+    "\n"
+    "examples:\n"
+    "  trawl compile -o iocs.tdb datasheets/*.csv feeds/intel.dat\n"
+    "  trawl scan -d iocs.tdb /evidence/logs > hits.jsonl\n"
+    "  trawl info iocs.tdb\n"
+    "\n"
+    "Run 'trawl COMMAND --help' for the options of a command.\n"
+    "Exit status: 0 hits found (or success), 1 no hits, 2 an error happened.\n";
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("trawl: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void cli_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("trawl: warning: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int cli_usage_error(const char *sub, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "trawl %s: ", sub);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'trawl %s --help'.\n", sub);
+    va_end(ap);
+    return EXIT_TROUBLE;
+}
+
+bool cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-')
+        return false;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*end || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_TROUBLE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        printf("trawl %s (Hyperscan %s, %s inflate)\n", TRAWL_VERSION, hs_version(),
+               trawl_cap_have_isal() ? "ISA-L" : "zlib");
+        return 0;
+    }
+    if (!strcmp(cmd, "compile"))
+        return cmd_compile(argc - 1, argv + 1);
+    if (!strcmp(cmd, "info"))
+        return cmd_info(argc - 1, argv + 1);
+    if (!strcmp(cmd, "scan"))
+        return cmd_scan(argc - 1, argv + 1);
+    if (!strcmp(cmd, "live") || !strcmp(cmd, "bench") || !strcmp(cmd, "triage")) {
+        cli_error("'%s' is not available in this version yet", cmd);
+        return EXIT_TROUBLE;
+    }
+    fprintf(stderr, "trawl: unknown command '%s'\n%s", cmd, usage);
+    return EXIT_TROUBLE;
+}

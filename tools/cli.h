@@ -1,0 +1,27 @@
+/* Shared by the trawl subcommands: exit codes, message helpers. */
+#ifndef TRAWL_CLI_H
+#define TRAWL_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* grep's convention */
+#define EXIT_HITS 0
+#define EXIT_NOHITS 1
+#define EXIT_TROUBLE 2
+
+int cmd_compile(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+
+/* "trawl: " + message on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "trawl SUB: unknown option..." with a pointer to --help; returns 2. */
+int cli_usage_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parses a positive integer option value; returns false on junk. */
+bool cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
+
+#endif
