@@ -107,8 +107,7 @@ static uint32_t le32(const uint8_t *p)
 int gz_dec_new(bool use_isal, struct gz_dec **ret)
 {
     struct gz_dec *d = calloc(1, sizeof(*d));
-    if (!d)
-        return TRAWL_ENOMEM;
+    if (!d) return TRAWL_ENOMEM;
 #ifdef TRAWL_HAVE_ISAL
     d->use_isal = use_isal;
     if (use_isal) {
@@ -136,10 +135,8 @@ int gz_dec_new(bool use_isal, struct gz_dec **ret)
 
 void gz_dec_free(struct gz_dec *d)
 {
-    if (!d)
-        return;
-    if (d->z_ready)
-        inflateEnd(&d->z);
+    if (!d) return;
+    if (d->z_ready) inflateEnd(&d->z);
 #ifdef TRAWL_HAVE_ISAL
     free(d->isal);
 #endif
@@ -163,15 +160,13 @@ unsigned gz_dec_members(const struct gz_dec *d)
 
 int gz_dec_error(const struct gz_dec *d, const char **msg, uint64_t *offset)
 {
-    if (msg)
-        *msg = d->err_msg;
-    if (offset)
-        *offset = d->err_off;
+    if (msg) *msg = d->err_msg;
+    if (offset) *offset = d->err_off;
     return d->err_code;
 }
 
 __attribute__((format(printf, 4, 5))) static void fail(struct gz_dec *d, int code, uint64_t off,
-                                                      const char *fmt, ...)
+                                                       const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -219,8 +214,7 @@ static int parse_header(struct gz_dec *d, const uint8_t **pp, size_t *np)
         case H_FIXED:
             d->fixed[d->hpos++] = *p++;
             n--;
-            if (d->hpos < sizeof(d->fixed))
-                break;
+            if (d->hpos < sizeof(d->fixed)) break;
             d->flg = d->fixed[3];
             if (d->fixed[2] != 8 || (d->flg & FLG_RESERVED)) {
                 d->consumed += (size_t)(p - *pp);
@@ -230,8 +224,7 @@ static int parse_header(struct gz_dec *d, const uint8_t **pp, size_t *np)
             }
             d->hpos = 0;
             d->hstate = H_XLEN;
-            if (!(d->flg & FLG_FEXTRA))
-                d->hstate = H_NAME;
+            if (!(d->flg & FLG_FEXTRA)) d->hstate = H_NAME;
             break;
         case H_XLEN:
             d->small[d->hpos++] = *p++;
@@ -247,8 +240,7 @@ static int parse_header(struct gz_dec *d, const uint8_t **pp, size_t *np)
             p += k;
             n -= k;
             d->xlen -= (uint32_t)k;
-            if (d->xlen == 0)
-                d->hstate = H_NAME;
+            if (d->xlen == 0) d->hstate = H_NAME;
             break;
         }
         case H_NAME:
@@ -259,8 +251,7 @@ static int parse_header(struct gz_dec *d, const uint8_t **pp, size_t *np)
                 size_t k = z ? (size_t)(z - p) + 1 : n;
                 p += k;
                 n -= k;
-                if (!z)
-                    break;
+                if (!z) break;
             }
             d->hstate = d->hstate == H_NAME ? H_COMMENT : H_HCRC;
             break;
@@ -286,15 +277,12 @@ static int parse_header(struct gz_dec *d, const uint8_t **pp, size_t *np)
             start = p;
             break;
         }
-        if (p > start)
-            d->hcrc = crc32_update(d->hcrc, start, (size_t)(p - start));
-        if (rc)
-            break;
+        if (p > start) d->hcrc = crc32_update(d->hcrc, start, (size_t)(p - start));
+        if (rc) break;
     }
     /* A header without FHCRC ends right after the comment: notice it even
      * when the window ended exactly there. */
-    if (!rc && d->hstate == H_HCRC && !(d->flg & FLG_FHCRC))
-        rc = 1;
+    if (!rc && d->hstate == H_HCRC && !(d->flg & FLG_FHCRC)) rc = 1;
     d->consumed += (size_t)(p - *pp);
     *pp = p;
     *np = n;
@@ -327,8 +315,7 @@ static int run_deflate(struct gz_dec *d, const uint8_t **pp, size_t *np, bool eo
             fail(d, TRAWL_ECORRUPT, d->consumed - 8, "crc mismatch in member %u", d->members);
             rc = -1;
         } else if (r < 0) {
-            fail(d, TRAWL_ECORRUPT, d->consumed, "invalid deflate data in member %u",
-                 d->members);
+            fail(d, TRAWL_ECORRUPT, d->consumed, "invalid deflate data in member %u", d->members);
             rc = -1;
         } else if (s->block_state == ISAL_BLOCK_FINISH) {
             rc = 1;
@@ -375,8 +362,7 @@ done:
     if (rc == 0 && used == 0 && produced == 0) {
         if (*np > 0) {
             /* input and room but no progress: cannot happen with a sane back end */
-            fail(d, TRAWL_ECORRUPT, d->consumed, "invalid deflate data in member %u",
-                 d->members);
+            fail(d, TRAWL_ECORRUPT, d->consumed, "invalid deflate data in member %u", d->members);
             return -1;
         }
         if (eof) {
@@ -416,8 +402,7 @@ enum gz_status gz_dec_run(struct gz_dec *d, const uint8_t **in, size_t *in_len, 
             } else if (d->members == 0) {
                 fail(d, TRAWL_EFORMAT, d->consumed, "invalid gzip header in member 1");
             } else {
-                fail(d, TRAWL_EFORMAT, d->consumed, "trailing garbage after member %u",
-                     d->members);
+                fail(d, TRAWL_EFORMAT, d->consumed, "trailing garbage after member %u", d->members);
             }
             break;
         case ST_MAGIC2:
@@ -492,8 +477,7 @@ enum gz_status gz_dec_run(struct gz_dec *d, const uint8_t **in, size_t *in_len, 
                 d->consumed++;
             }
             if (n > 0)
-                fail(d, TRAWL_EFORMAT, d->consumed, "trailing garbage after member %u",
-                     d->members);
+                fail(d, TRAWL_EFORMAT, d->consumed, "trailing garbage after member %u", d->members);
             else if (eof)
                 d->state = ST_END;
             else
@@ -505,11 +489,8 @@ enum gz_status gz_dec_run(struct gz_dec *d, const uint8_t **in, size_t *in_len, 
     *in = p;
     *in_len = n;
     *produced = total;
-    if (total > 0)
-        return GZ_OK;
-    if (d->state == ST_ERROR)
-        return GZ_ERR;
-    if (d->state == ST_END)
-        return GZ_END;
+    if (total > 0) return GZ_OK;
+    if (d->state == ST_ERROR) return GZ_ERR;
+    if (d->state == ST_END) return GZ_END;
     return GZ_NEED_INPUT;
 }

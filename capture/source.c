@@ -5,6 +5,7 @@
  * sniff a pipe are kept in the input window and delivered first. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,11 @@
 
 /* Largest single read(); Linux caps reads near 2 GiB anyway. */
 #define READ_MAX (1u << 30)
+
+/* A mapped gzip file is read once, front to back: consumed pages are
+ * unmapped in steps of this size so the resident set (which the OOM killer
+ * weighs) does not grow with the input. A multiple of any page size. */
+#define DROP_STEP (16u << 20)
 
 struct trawl_src {
     char *path;
@@ -41,6 +47,7 @@ struct trawl_src {
 
     uint64_t out_off; /* content bytes delivered */
     struct gz_dec *gz;
+    size_t dropped; /* mapped gzip: bytes of the map already given back */
 
     bool failed; /* sticky error, replayed by later reads */
     struct trawl_error fail;
@@ -64,10 +71,8 @@ const char *trawl_input_kind_name(int kind)
 
 enum trawl_input_kind trawl_cap_sniff(const uint8_t *head, size_t len)
 {
-    if (!head)
-        return TRAWL_IN_RAW;
-    if (len >= 3 && head[0] == 0x1f && head[1] == 0x8b && head[2] == 0x08)
-        return TRAWL_IN_GZIP;
+    if (!head) return TRAWL_IN_RAW;
+    if (len >= 3 && head[0] == 0x1f && head[1] == 0x8b && head[2] == 0x08) return TRAWL_IN_GZIP;
     if (len >= 4) {
         uint32_t m = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 | (uint32_t)head[2] << 8 |
                      (uint32_t)head[3];
@@ -98,12 +103,10 @@ bool trawl_cap_have_isal(void)
 /* read() that retries on EINTR. */
 static ssize_t read_some(int fd, void *buf, size_t cap)
 {
-    if (cap > READ_MAX)
-        cap = READ_MAX;
+    if (cap > READ_MAX) cap = READ_MAX;
     for (;;) {
         ssize_t r = read(fd, buf, cap);
-        if (r >= 0 || errno != EINTR)
-            return r;
+        if (r >= 0 || errno != EINTR) return r;
     }
 }
 
@@ -114,8 +117,7 @@ static int src_fail(struct trawl_src *src, struct trawl_error *err, int code, ui
     snprintf(where, sizeof(where), "%s@%llu", src->path, (unsigned long long)off);
     trawl_error_set(&src->fail, code, where, "%s", msg);
     src->failed = true;
-    if (err)
-        *err = src->fail;
+    if (err) *err = src->fail;
     return code;
 }
 
@@ -125,10 +127,8 @@ static int sniff_fill(struct trawl_src *src, size_t *have, struct trawl_error *e
 {
     while (*have < 4 && !src->in_eof) {
         ssize_t r = read_some(src->fd, src->ibuf + *have, IN_BUF_SIZE - *have);
-        if (r < 0)
-            return trawl_error_set(err, TRAWL_EIO, src->path, "read: %s", strerror(errno));
-        if (r == 0)
-            src->in_eof = true;
+        if (r < 0) return trawl_error_set(err, TRAWL_EIO, src->path, "read: %s", strerror(errno));
+        if (r == 0) src->in_eof = true;
         *have += (size_t)r;
     }
     return 0;
@@ -137,8 +137,7 @@ static int sniff_fill(struct trawl_src *src, size_t *have, struct trawl_error *e
 int trawl_src_open(const char *path, unsigned flags, struct trawl_src **ret,
                    struct trawl_error *err)
 {
-    if (!path || !ret)
-        return trawl_error_set(err, TRAWL_EINVAL, path, "no path");
+    if (!path || !ret) return trawl_error_set(err, TRAWL_EINVAL, path, "no path");
 
     struct trawl_src *src = calloc(1, sizeof(*src));
     if (!src || !(src->path = strdup(path))) {
@@ -173,8 +172,7 @@ int trawl_src_open(const char *path, unsigned flags, struct trawl_src **ret,
     /* Standard input is never mapped, even when redirected from a file: it
      * may sit at any offset and its size is not ours to promise. */
     bool regular = S_ISREG(st.st_mode) && !src->is_stdin;
-    if (regular)
-        src->size = st.st_size;
+    if (regular) src->size = st.st_size;
 
     if (regular && !(flags & TRAWL_SRC_NO_MMAP) && st.st_size == 0) {
         src->kind = TRAWL_IN_RAW;
@@ -212,8 +210,7 @@ int trawl_src_open(const char *path, unsigned flags, struct trawl_src **ret,
         }
         size_t have = 0;
         rc = sniff_fill(src, &have, err);
-        if (rc < 0)
-            goto fail;
+        if (rc < 0) goto fail;
         src->in = src->ibuf;
         src->in_len = have;
         src->kind = trawl_cap_sniff(src->ibuf, have);
@@ -237,12 +234,9 @@ fail:
 
 void trawl_src_close(struct trawl_src *src)
 {
-    if (!src)
-        return;
-    if (src->fd >= 0 && !src->is_stdin)
-        close(src->fd);
-    if (src->map)
-        munmap(src->map, src->map_len);
+    if (!src) return;
+    if (src->fd >= 0 && !src->is_stdin) close(src->fd);
+    if (src->map) munmap(src->map, src->map_len);
     gz_dec_free(src->gz);
     free(src->ibuf);
     free(src->path);
@@ -266,8 +260,7 @@ int64_t trawl_src_size(const struct trawl_src *src)
 
 int trawl_src_map(struct trawl_src *src, const uint8_t **data, size_t *len)
 {
-    if (!src->content_mapped)
-        return TRAWL_EUNSUPPORTED;
+    if (!src->content_mapped) return TRAWL_EUNSUPPORTED;
     *data = src->map;
     *len = src->map_len;
     return 0;
@@ -299,8 +292,7 @@ static int refill(struct trawl_src *src, struct trawl_error *err)
     }
     src->in = src->ibuf;
     src->in_len = (size_t)r;
-    if (r == 0)
-        src->in_eof = true;
+    if (r == 0) src->in_eof = true;
     return 0;
 }
 
@@ -308,8 +300,16 @@ static ssize_t read_gzip(struct trawl_src *src, uint8_t *buf, size_t cap, struct
 {
     for (;;) {
         size_t made = 0;
-        enum gz_status st = gz_dec_run(src->gz, &src->in, &src->in_len, src->in_eof, buf, cap,
-                                       &made);
+        enum gz_status st =
+            gz_dec_run(src->gz, &src->in, &src->in_len, src->in_eof, buf, cap, &made);
+        if (src->map) {
+            size_t pos = (size_t)(src->in - src->map);
+            if (pos - src->dropped >= 2 * (size_t)DROP_STEP) {
+                size_t upto = (pos - DROP_STEP) & ~((size_t)DROP_STEP - 1);
+                madvise(src->map + src->dropped, upto - src->dropped, MADV_DONTNEED);
+                src->dropped = upto;
+            }
+        }
         switch (st) {
         case GZ_OK:
             src->out_off += made;
@@ -324,8 +324,7 @@ static ssize_t read_gzip(struct trawl_src *src, uint8_t *buf, size_t cap, struct
         }
         case GZ_NEED_INPUT: {
             int rc = refill(src, err);
-            if (rc < 0)
-                return rc;
+            if (rc < 0) return rc;
             break;
         }
         }
@@ -335,21 +334,18 @@ static ssize_t read_gzip(struct trawl_src *src, uint8_t *buf, size_t cap, struct
 ssize_t trawl_src_read(struct trawl_src *src, uint8_t *buf, size_t cap, struct trawl_error *err)
 {
     if (!src || !buf || cap == 0)
-        return trawl_error_set(err, TRAWL_EINVAL, src ? src->path : NULL,
-                               "read: no buffer");
+        return trawl_error_set(err, TRAWL_EINVAL, src ? src->path : NULL, "read: no buffer");
+    if (cap > SSIZE_MAX) cap = SSIZE_MAX;
     if (src->failed) {
-        if (err)
-            *err = src->fail;
+        if (err) *err = src->fail;
         return src->fail.code;
     }
-    if (src->gz)
-        return read_gzip(src, buf, cap, err);
+    if (src->gz) return read_gzip(src, buf, cap, err);
 
     if (src->content_mapped) {
         size_t left = src->map_len - (size_t)src->out_off;
         size_t n = cap < left ? cap : left;
-        if (n > 0)
-            memcpy(buf, src->map + src->out_off, n);
+        if (n > 0) memcpy(buf, src->map + src->out_off, n);
         src->out_off += n;
         return (ssize_t)n;
     }
@@ -364,16 +360,14 @@ ssize_t trawl_src_read(struct trawl_src *src, uint8_t *buf, size_t cap, struct t
         src->out_off += n;
         return (ssize_t)n;
     }
-    if (src->in_eof)
-        return 0;
+    if (src->in_eof) return 0;
     ssize_t r = read_some(src->fd, buf, cap);
     if (r < 0) {
         char msg[256];
         snprintf(msg, sizeof(msg), "read: %s", strerror(errno));
         return src_fail(src, err, TRAWL_EIO, src->out_off, msg);
     }
-    if (r == 0)
-        src->in_eof = true;
+    if (r == 0) src->in_eof = true;
     src->out_off += (uint64_t)r;
     return r;
 }

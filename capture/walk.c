@@ -41,8 +41,7 @@ __attribute__((format(printf, 3, 4))) static void problem(struct walk *w, const 
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     w->problems++;
-    if (w->on_err)
-        w->on_err(w->ud, path, msg);
+    if (w->on_err) w->on_err(w->ud, path, msg);
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -55,11 +54,9 @@ static char *join(const char *dir, const char *name)
     size_t dl = strlen(dir), nl = strlen(name);
     bool slash = dl > 0 && dir[dl - 1] == '/';
     char *s = malloc(dl + nl + 2);
-    if (!s)
-        return NULL;
+    if (!s) return NULL;
     memcpy(s, dir, dl);
-    if (!slash)
-        s[dl++] = '/';
+    if (!slash) s[dl++] = '/';
     memcpy(s + dl, name, nl + 1);
     return s;
 }
@@ -80,12 +77,10 @@ static char **read_names(struct walk *w, const char *path, size_t *count)
         errno = 0;
         struct dirent *de = readdir(d);
         if (!de) {
-            if (errno)
-                problem(w, path, "cannot read directory: %s", strerror(errno));
+            if (errno) problem(w, path, "cannot read directory: %s", strerror(errno));
             break;
         }
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 32;
             char **nn = realloc(names, ncap * sizeof(*nn));
@@ -103,8 +98,7 @@ static char **read_names(struct walk *w, const char *path, size_t *count)
         n++;
     }
     closedir(d);
-    if (n > 1)
-        qsort(names, n, sizeof(*names), cmp_names);
+    if (n > 1) qsort(names, n, sizeof(*names), cmp_names);
     *count = n;
     return names;
 }
@@ -148,8 +142,7 @@ static void walk_dir(struct walk *w, const char *path, const struct stat *st)
             walk_dir(w, child, &cst);
         } else if (S_ISREG(cst.st_mode)) {
             int r = w->on_file(w->ud, child, &cst);
-            if (r)
-                w->stop = r;
+            if (r) w->stop = r;
         }
         /* sockets, FIFOs and devices inside directories: skipped */
         free(child);
@@ -166,8 +159,7 @@ int trawl_cap_walk(const char *const *paths, size_t npaths, trawl_walk_file_fn o
 {
     struct walk *w = calloc(1, sizeof(*w));
     if (!w) {
-        if (on_err)
-            on_err(ud, "", "out of memory");
+        if (on_err) on_err(ud, "", "out of memory");
         return 1;
     }
     w->on_file = on_file;
@@ -184,8 +176,7 @@ int trawl_cap_walk(const char *const *paths, size_t npaths, trawl_walk_file_fn o
                 continue;
             }
             int r = on_file(ud, path, &st);
-            if (r)
-                w->stop = r;
+            if (r) w->stop = r;
             continue;
         }
         if (stat(path, &st) != 0) {
@@ -197,8 +188,7 @@ int trawl_cap_walk(const char *const *paths, size_t npaths, trawl_walk_file_fn o
         } else {
             /* named explicitly: devices, FIFOs and the like are wanted */
             int r = on_file(ud, path, &st);
-            if (r)
-                w->stop = r;
+            if (r) w->stop = r;
         }
     }
 

@@ -87,6 +87,8 @@ int trawl_buf_json_str(struct trawl_buf *b, const void *s, size_t len);
 double trawl_now_mono(void);
 /* Wall clock, seconds since the epoch. */
 int64_t trawl_now_wall(void);
+/* Wall clock with sub-second precision. */
+double trawl_now_real(void);
 
 /* Formats a Unix time (UTC, with microseconds) as ISO 8601, EVE style:
  * "2026-11-23T18:27:44.123456+0000". buf must hold 32 bytes. */

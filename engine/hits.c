@@ -10,7 +10,7 @@
 #define CONTEXT_MAX 256
 
 /* SWAR newline count: eight bytes per step. */
-uint64_t trawl_count_lines(const uint8_t *p, size_t n)
+static uint64_t count_lines_swar(const uint8_t *p, size_t n)
 {
     const uint64_t ones = 0x0101010101010101ULL, nl = ones * '\n', hi = ones * 0x80;
     uint64_t count = 0;
@@ -20,11 +20,39 @@ uint64_t trawl_count_lines(const uint8_t *p, size_t n)
         memcpy(&w, p + i, 8);
         uint64_t x = w ^ nl;
         uint64_t t = ((x & ~hi) + ~hi) | x; /* high bit clear only where byte == '\n' */
-        count += (uint64_t)__builtin_popcountll(~t & hi);
+        count += (((~t & hi) >> 7) * ones) >> 56;
     }
     for (; i < n; i++)
         count += p[i] == '\n';
     return count;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+__attribute__((target("avx512bw,popcnt"))) static uint64_t count_lines_avx512(const uint8_t *p,
+                                                                               size_t n)
+{
+    uint64_t count = 0;
+    size_t i = 0;
+    const __m512i nl = _mm512_set1_epi8('\n');
+    for (; i + 64 <= n; i += 64)
+        count += (uint64_t)__builtin_popcountll(
+            _mm512_cmpeq_epi8_mask(_mm512_loadu_si512((const void *)(p + i)), nl));
+    return count + count_lines_swar(p + i, n - i);
+}
+#endif
+
+uint64_t trawl_count_lines(const uint8_t *p, size_t n)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    static int have_avx512 = -1;
+    if (have_avx512 < 0)
+        have_avx512 = __builtin_cpu_supports("avx512bw") && !getenv("TRAWL_NO_AVX512");
+    if (have_avx512)
+        return count_lines_avx512(p, n);
+#endif
+    return count_lines_swar(p, n);
 }
 
 static int cmp_hit(const void *a, const void *b)

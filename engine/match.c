@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "db_internal.h"
+#include "tokens.h"
 #include "trawl_engine.h"
 
 #define SUB_BLOCK (256u * 1024u)
@@ -29,7 +30,9 @@ struct trawl_matcher {
     struct trawl_hit *hits;
     size_t nhits, cap;
     size_t overlap;
-    uint64_t *re_last; /* per pattern: last accepted regex start + 1 */
+    uint64_t *re_last;  /* per pattern: {re_serial, last accepted regex start + 1} */
+    uint64_t re_serial; /* bumped per regex pass: a start is only a repeat within one */
+    struct trawl_token_fns tok; /* token pass callbacks (tokens.c) */
     int oom;
 };
 
@@ -182,7 +185,8 @@ static bool literal_ok(const struct ctx *c, const struct trawl_db_pat *p, size_t
     case TRAWL_V_URL:
         return url_ok(c, ioc, start, end);
     case TRAWL_V_EMAIL:
-        if (p1 >= 0 && p1 < CH_WIDE && (is_alnum(p1) || strchr("._%+-", p1)))
+        /* p1 != 0: strchr would find the terminator of a NUL byte */
+        if (p1 > 0 && p1 < CH_WIDE && (is_alnum(p1) || strchr("._%+-", p1)))
             return false;
         return host_ends(c, end, w);
     case TRAWL_V_HASH:
@@ -233,9 +237,11 @@ static int on_regex(unsigned id, unsigned long long from, unsigned long long to,
         return 0;
     /* one hit per (regex, start): Hyperscan reports every end */
     uint64_t key = c->base_off + start + 1;
-    if (c->m->re_last[id] == key)
+    uint64_t *last = &c->m->re_last[2 * (size_t)id];
+    if (last[0] == c->m->re_serial && last[1] == key)
         return 0;
-    c->m->re_last[id] = key;
+    last[0] = c->m->re_serial;
+    last[1] = key;
     push_hit(c, start, end - start, db->pats[id].ioc, false);
     return 0;
 }
@@ -263,6 +269,8 @@ static void found(void *ud, uint32_t ioc)
 static void lookup_v4(struct ctx *c, uint32_t a, size_t start, size_t len)
 {
     const struct trawl_db *db = c->m->db;
+    if (!(db->v4_filter[a >> 22] & (1ull << ((a >> 16) & 63))))
+        return;
     struct lookup l = {c, start, len, NULL};
     trawl_db_tab_find(&db->ipv4, a, found, &l);
     const struct trawl_db_cidr *t = &db->cidr4;
@@ -273,59 +281,79 @@ static void lookup_v4(struct ctx *c, uint32_t a, size_t start, size_t len)
     }
 }
 
-/* Dotted quad ending at `end`: walk back over four 1-3 digit parts. */
-static void token_ipv4(struct ctx *c, size_t end)
+/* Parses 1-3 digits at base[i] as an octet; returns the index after it. */
+static size_t octet(const struct ctx *c, size_t i, unsigned *v)
 {
-    int n1 = after(c, end, 0, false);
-    if (is_digit(n1) || (n1 == '.' && is_digit(after(c, end, 1, false))))
-        return;
-    size_t i = end;
-    uint32_t a = 0;
-    for (int k = 3; k >= 0; k--) {
-        size_t j = i;
-        while (j > 0 && is_digit(c->base[j - 1]) && i - j < 4)
-            j--;
-        size_t n = i - j;
-        if (n == 0 || n > 3)
-            return;
-        unsigned v = 0;
-        for (size_t q = j; q < i; q++)
-            v = v * 10 + (unsigned)(c->base[q] - '0');
-        if (v > 255)
-            return;
-        a |= (uint32_t)v << (8 * (3 - k));
-        i = j;
-        if (k > 0) {
-            if (i == 0 || c->base[i - 1] != '.')
-                return;
-            i--;
-        }
-    }
-    int p1 = before(c, i, 0, false);
-    if (is_digit(p1) || (p1 == '.' && is_digit(before(c, i, 1, false))))
-        return;
-    if (i < c->lo || i >= c->hi)
-        return;
-    lookup_v4(c, a, i, end - i);
+    size_t j = i;
+    unsigned x = 0;
+    while (j < c->len && j - i < 4 && is_digit(c->base[j]))
+        x = x * 10 + (unsigned)(c->base[j++] - '0');
+    if (j == i || j - i > 3 || x > 255)
+        return 0;
+    *v = x;
+    return j;
 }
 
-static void token_hex(struct ctx *c, size_t end)
+/* Candidate dot of the token pass: take the octet before it as the first
+ * octet of a dotted quad, parse forward and apply the IPv4 token rule. */
+static size_t token_ipv4(void *ud, size_t dot)
 {
-    if (is_hex(after(c, end, 0, false)))
-        return; /* not the end of the run: a later report ends it */
-    size_t s = end;
-    while (s > 0 && is_hex(c->base[s - 1]) && end - s <= 64)
+    struct ctx *c = ud;
+    size_t s = dot;
+    while (s > 0 && is_digit(c->base[s - 1]) && dot - s < 4)
         s--;
-    size_t n = end - s;
+    int p1 = before(c, s, 0, false);
+    if (dot - s > 3 || is_digit(p1) || (p1 == '.' && is_digit(before(c, s, 1, false))))
+        return 0;
+    uint32_t a = 0;
+    size_t i = s;
+    for (int k = 0; k < 4; k++) {
+        unsigned v;
+        if (k && (i >= c->len || c->base[i++] != '.'))
+            return 0;
+        i = octet(c, i, &v);
+        if (!i)
+            return 0;
+        a = a << 8 | v;
+        /* most addresses are in no indicator's /16: stop before the rest */
+        if (k == 1 && !(c->m->db->v4_filter[a >> 6] & (1ull << (a & 63))))
+            return dot + 1;
+    }
+    int n1 = after(c, i, 0, false);
+    if (is_digit(n1) || (n1 == '.' && is_digit(after(c, i, 1, false))))
+        return 0;
+    if (s >= c->lo && s < c->hi)
+        lookup_v4(c, a, s, i - s);
+    return i;
+}
+
+static inline unsigned hexval(uint8_t ch)
+{
+    return ch <= '9' ? (unsigned)(ch - '0') : (unsigned)((ch | 0x20) - 'a' + 10);
+}
+
+/* Start of a hex run of 32+ characters from the token pass. */
+static size_t token_hex(void *ud, size_t s)
+{
+    struct ctx *c = ud;
+    size_t e = s;
+    while (e < c->len && is_hex(c->base[e]) && e - s <= 64)
+        e++;
+    size_t n = e - s;
     if ((n != 32 && n != 40 && n != 64) || s < c->lo || s >= c->hi)
-        return;
-    if (is_alnum(before(c, s, 0, false)) || is_alnum(after(c, end, 0, false)))
-        return;
+        return 0;
+    const uint8_t *b = c->base + s;
+    unsigned k = hexval(b[0]) << 12 | hexval(b[1]) << 8 | hexval(b[2]) << 4 | hexval(b[3]);
+    if (!(c->m->db->hex_filter[k >> 6] & (1ull << (k & 63))))
+        return 0;
+    if (is_alnum(before(c, s, 0, false)) || is_alnum(after(c, e, 0, false)))
+        return 0;
     char text[64];
     for (size_t i = 0; i < n; i++)
         text[i] = trawl_lower((char)c->base[s + i]);
     struct lookup l = {c, s, n, text};
     trawl_db_tab_find(&c->m->db->hashes, trawl_hash64(text, n, 0), found, &l);
+    return 0;
 }
 
 static bool v6char(int ch)
@@ -333,27 +361,32 @@ static bool v6char(int ch)
     return ch >= 0 && (is_hex(ch) || ch == ':' || ch == '.');
 }
 
-static void token_ipv6(struct ctx *c, size_t end)
+/* Candidate colon of the token pass ("::" or a full-form chain): take the
+ * whole colon-hex run around it as the token. */
+static size_t token_ipv6(void *ud, size_t at)
 {
-    int n1 = after(c, end, 0, false);
-    if (n1 >= 0 && (is_hex(n1) || n1 == ':'))
-        return;
-    if (n1 == '.' && is_digit(after(c, end, 1, false)))
-        return;
-    size_t s = end;
-    while (s > 0 && v6char(c->base[s - 1]) && end - s <= 46)
+    struct ctx *c = ud;
+    size_t s = at, e = at;
+    while (s > 0 && v6char(c->base[s - 1]) && at - s <= 46)
         s--;
-    if (end - s > 45)
-        return;
-    while (s < end && c->base[s] == '.')
+    while (e < c->len && v6char(c->base[e]) && e - at <= 46)
+        e++;
+    if (e - s > 45)
+        return e;
+    while (s < e && c->base[s] == '.')
         s++;
-    if (s < c->lo || s >= c->hi)
-        return;
+    while (e > s && c->base[e - 1] == '.')
+        e--;
+    int p1 = before(c, s, 0, false), n1 = after(c, e, 0, false);
+    if ((p1 >= 0 && (is_alnum(p1) || p1 == '_')) || (n1 >= 0 && (is_alnum(n1) || n1 == '_')))
+        return e; /* part of a word such as "std::string" */
     uint8_t a[16];
-    if (trawl_ipv6_parse((const char *)c->base + s, end - s, a))
-        return;
+    if (trawl_ipv6_parse((const char *)c->base + s, e - s, a))
+        return e;
+    if (s < c->lo || s >= c->hi)
+        return e;
     const struct trawl_db *db = c->m->db;
-    struct lookup l = {c, s, end - s, NULL};
+    struct lookup l = {c, s, e - s, NULL};
     trawl_db_tab_find(&db->ipv6, trawl_db_key_v6(a, 128), found, &l);
     const struct trawl_db_cidr *t = &db->cidr6;
     for (unsigned i = 0; i < t->nlens; i++) {
@@ -362,25 +395,7 @@ static void token_ipv6(struct ctx *c, size_t end)
         trawl_v6_mask(m, t->lens[i]);
         trawl_db_tab_find(&t->tabs[i], trawl_db_key_v6(m, t->lens[i]), found, &l);
     }
-}
-
-static int on_token(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
-                    void *ud)
-{
-    struct ctx *c = ud;
-    size_t end = c->scan_from + (size_t)to;
-    switch (id) {
-    case TRAWL_TOK_IPV4:
-        token_ipv4(c, end);
-        break;
-    case TRAWL_TOK_HEX:
-        token_hex(c, end);
-        break;
-    case TRAWL_TOK_IPV6:
-        token_ipv6(c, end);
-        break;
-    }
-    return 0;
+    return e;
 }
 
 int trawl_matcher_new(const struct trawl_db *db, struct trawl_matcher **ret,
@@ -390,22 +405,29 @@ int trawl_matcher_new(const struct trawl_db *db, struct trawl_matcher **ret,
     if (!m)
         return trawl_error_set(err, TRAWL_ENOMEM, NULL, "out of memory");
     m->db = db;
-    hs_database_t *dbs[4] = {db->hs_lit, db->hs_u16, db->hs_tok, db->hs_re};
-    for (int i = 0; i < 4; i++) {
+    hs_database_t *dbs[3] = {db->hs_lit, db->hs_u16, db->hs_re};
+    for (int i = 0; i < 3; i++) {
         if (dbs[i] && hs_alloc_scratch(dbs[i], &m->scratch) != HS_SUCCESS) {
             trawl_matcher_free(m);
             return trawl_error_set(err, TRAWL_EHS, NULL, "cannot allocate Hyperscan scratch");
         }
     }
     if (db->hs_re) {
-        m->re_last = calloc(db->npat ? db->npat : 1, sizeof(*m->re_last));
+        m->re_last = calloc(db->npat ? 2 * (size_t)db->npat : 2, sizeof(*m->re_last));
         if (!m->re_last) {
             trawl_matcher_free(m);
             return trawl_error_set(err, TRAWL_ENOMEM, NULL, "out of memory");
         }
     }
-    /* longest literal, longest hash/IPv6 token, plus two bytes of lookahead */
-    m->overlap = (db->max_len > 66 ? db->max_len : 66) + 2;
+    if (db->ipv4.mask || db->cidr4.nlens)
+        m->tok.ipv4 = token_ipv4;
+    if (db->hashes.mask)
+        m->tok.hex = token_hex;
+    if (db->ipv6.mask || db->cidr6.nlens)
+        m->tok.ipv6 = token_ipv6;
+    /* longest literal, longest hash/IPv6 token, plus the lookahead of the
+     * boundary rules: two characters, which are four bytes in UTF-16LE */
+    m->overlap = (db->max_len > 66 ? db->max_len : 66) + 4;
     if (db->hs_re && m->overlap < REGEX_OVERLAP)
         m->overlap = REGEX_OVERLAP;
     *ret = m;
@@ -458,8 +480,9 @@ int trawl_matcher_scan(struct trawl_matcher *m, const struct trawl_span *s,
         int r = run(&c, db->hs_lit, on_literal, to, err);
         if (!r && s->utf16)
             r = run(&c, db->hs_u16, on_literal, to, err);
-        if (!r)
-            r = run(&c, db->hs_tok, on_token, to, err);
+        if (!r && (m->tok.ipv4 || m->tok.hex || m->tok.ipv6))
+            trawl_tokens_scan(s->base, s->len, sub, sub_hi, &m->tok, &c);
+        m->re_serial++;
         if (!r)
             r = run(&c, db->hs_re, on_regex, to, err);
         if (r)

@@ -227,7 +227,7 @@ static int scan_mapped(struct worker *w, const char *path, const uint8_t *data, 
         counted = a;
         struct trawl_hit_origin o = {.file = path, .base = data, .len = len, .base_off = 0,
                                      .line_at = a, .line_base = lines + 1,
-                                     .timestamp = (double)trawl_now_wall()};
+                                     .timestamp = trawl_now_real()};
         if (emit(w, &o))
             return -1;
     }
@@ -368,7 +368,7 @@ static int scan_stream(struct worker *w, const char *path, struct trawl_src *src
                                              .base_off = base_off,
                                              .line_at = (size_t)(a - base_off),
                                              .line_base = lines + 1,
-                                             .timestamp = (double)trawl_now_wall()};
+                                             .timestamp = trawl_now_real()};
                 if (emit(w, &o))
                     ret = -1;
             }

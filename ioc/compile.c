@@ -21,9 +21,8 @@
 #include "db_internal.h"
 #include "dbimage.h"
 
-/* Above these counts a type leaves the literal database for token lookup. */
-#define HASH_LITERAL_MAX 50000u
-#define IPV4_LITERAL_MAX 50000u
+/* Above this count IPv6 addresses leave the literal database for tokens. */
+#define IPV6_LITERAL_MAX 1000u
 
 struct litvec {
     const char **expr;
@@ -342,47 +341,6 @@ static int hs_section(struct builder *b, struct dbimage *img, unsigned id, struc
     return r;
 }
 
-/* The token database: dotted quads, hex runs and colon-hex runs. Match
- * callbacks walk back from the reported end to find the token's start. */
-static int token_section(struct builder *b, struct dbimage *img)
-{
-    const char *expr[3];
-    unsigned ids[3], flags[3], n = 0;
-    if (b->ipv4_tokens || b->cidr4_used) {
-        expr[n] = "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}";
-        ids[n] = TRAWL_TOK_IPV4;
-        flags[n++] = 0;
-    }
-    if (b->hash_tokens) {
-        expr[n] = "[0-9A-Fa-f]{32}";
-        ids[n] = TRAWL_TOK_HEX;
-        flags[n++] = 0;
-    }
-    if (b->ipv6_tokens) {
-        expr[n] = "[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*[0-9A-Fa-f]";
-        ids[n] = TRAWL_TOK_IPV6;
-        flags[n++] = 0;
-    }
-    if (!n) return 0;
-    hs_database_t *db = NULL;
-    hs_compile_error_t *ce = NULL;
-    if (hs_compile_multi(expr, flags, ids, n, HS_MODE_BLOCK, NULL, &db, &ce) != HS_SUCCESS) {
-        trawl_error_set(b->err, TRAWL_EHS, NULL, "token database: %s", ce ? ce->message : "?");
-        hs_free_compile_error(ce);
-        return TRAWL_EHS;
-    }
-    char *bytes = NULL;
-    size_t len = 0;
-    hs_error_t he = hs_serialize_database(db, &bytes, &len);
-    hs_free_database(db);
-    if (he != HS_SUCCESS)
-        return trawl_error_set(b->err, TRAWL_EHS, NULL, "hs_serialize_database failed (%d)", he);
-    int r = dbimage_add(img, DBS_HS_TOK, bytes, len);
-    free(bytes);
-    b->info.hs_bytes += len;
-    return r;
-}
-
 static void builder_free(struct builder *b)
 {
     trawl_buf_free(&b->strings);
@@ -412,16 +370,12 @@ static int build_image(struct builder *b, const struct trawl_iocset *set,
         return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "too many indicators (%zu)", n);
 
     /* first pass: counts decide literal versus token structures */
-    size_t nhash = 0, nip4 = 0, nip6 = 0;
+    size_t nip6 = 0;
     bool cidr6 = false;
     struct trawl_ioc_view v;
     for (size_t i = 0; i < n; i++) {
         trawl_iocset_get(set, i, &v);
-        if (v.type == TRAWL_T_MD5 || v.type == TRAWL_T_SHA1 || v.type == TRAWL_T_SHA256)
-            nhash++;
-        else if (v.type == TRAWL_T_IPV4)
-            nip4++;
-        else if (v.type == TRAWL_T_IPV6)
+        if (v.type == TRAWL_T_IPV6)
             nip6++;
         else if (v.type == TRAWL_T_CIDR) {
             if (strchr(v.value, ':'))
@@ -430,9 +384,10 @@ static int build_image(struct builder *b, const struct trawl_iocset *set,
                 b->cidr4_used = true;
         }
     }
-    b->hash_tokens = nhash > HASH_LITERAL_MAX;
-    b->ipv4_tokens = nip4 > IPV4_LITERAL_MAX || b->cidr4_used;
-    b->ipv6_tokens = cidr6 || nip6 > IPV4_LITERAL_MAX;
+    /* addresses and hashes always go to tables served by engine/tokens.c */
+    b->hash_tokens = true;
+    b->ipv4_tokens = true;
+    b->ipv6_tokens = cidr6 || nip6 > IPV6_LITERAL_MAX;
 
     size_t src_slots = 64;
     while (src_slots < 4 * n + 64)
@@ -453,7 +408,6 @@ static int build_image(struct builder *b, const struct trawl_iocset *set,
     r = hs_section(b, img, DBS_HS_LIT, &b->lit, true);
     if (!r) r = hs_section(b, img, DBS_HS_U16, &b->u16, true);
     if (!r) r = hs_section(b, img, DBS_HS_RE, &b->re, false);
-    if (!r) r = token_section(b, img);
     if (!r) r = table_section(img, DBS_TAB_HASH, &b->hashes);
     if (!r) r = table_section(img, DBS_TAB_IPV4, &b->ipv4);
     if (!r) r = table_section(img, DBS_TAB_IPV6, &b->ipv6);

@@ -52,13 +52,6 @@ struct trawl_db_pat {
     uint8_t utf16; /* 1 when the literal is the UTF-16LE form */
 };
 
-/* Token ids in the token database. */
-enum trawl_tok {
-    TRAWL_TOK_IPV4 = 0, /* dotted quad candidate */
-    TRAWL_TOK_HEX = 1,  /* 32+ hex characters */
-    TRAWL_TOK_IPV6 = 2, /* colon-hex candidate */
-};
-
 /* Open-addressing table of indicator indices keyed by a 64-bit key.
  * slots[i] = ioc index + 1, 0 = empty; keys[i] the key of that slot.
  * Linear probing; equal keys may repeat (every one is reported). */
@@ -93,10 +86,9 @@ struct trawl_db {
     uint32_t nsources;
     const uint32_t *source_offs; /* into strings, NUL-terminated */
 
-    /* Hyperscan: literal (block), UTF-16 literal (block), tokens, regex */
+    /* Hyperscan: literal (block), UTF-16 literal (block), regex (block, SOM) */
     hs_database_t *hs_lit;
     hs_database_t *hs_u16;
-    hs_database_t *hs_tok;
     hs_database_t *hs_re;
     uint32_t npat;
     const struct trawl_db_pat *pats;
@@ -107,6 +99,13 @@ struct trawl_db {
     struct trawl_db_cidr cidr4;  /* IPv4 CIDRs */
     struct trawl_db_cidr cidr6;  /* IPv6 CIDRs */
     struct trawl_db_tab ipv6;    /* exact IPv6 served by tokens (hash of 16 bytes) */
+
+    /* Built at load: one bit per /16 that holds any IPv4 token indicator
+     * (exact or CIDR), so most address tokens are rejected with one probe. */
+    uint64_t v4_filter[65536 / 64];
+    /* Built at load: one bit per value of the first four hex digits of any
+     * hash indicator, so most hex runs in logs are rejected with one probe. */
+    uint64_t hex_filter[65536 / 64];
 
     /* owned allocations of a compiled (not mapped) database */
     void *owned[16];

@@ -30,10 +30,24 @@ int dbimage_add(struct dbimage *img, unsigned id, const void *data, size_t len)
 static void platform_string(char *buf, size_t len)
 {
     struct utsname u;
+    char tmp[sizeof(u.sysname) + sizeof(u.machine) + 8];
     if (uname(&u))
-        snprintf(buf, len, "unknown");
+        snprintf(tmp, sizeof(tmp), "unknown");
     else
-        snprintf(buf, len, "%s-%s-le", u.sysname, u.machine);
+        snprintf(tmp, sizeof(tmp), "%s-%s-le", u.sysname, u.machine);
+    size_t n = strnlen(tmp, len - 1);
+    memcpy(buf, tmp, n);
+    buf[n] = 0;
+}
+
+/* Checksum of a whole image: the header (with its checksum field as zero)
+ * and everything after it, so no byte of the file escapes it. */
+static uint64_t image_checksum(const uint8_t *image, size_t len)
+{
+    struct dbhdr h;
+    memcpy(&h, image, sizeof(h));
+    h.checksum = 0;
+    return trawl_hash64(image + sizeof(h), len - sizeof(h), trawl_hash64(&h, sizeof(h), 7));
 }
 
 int dbimage_finish(struct dbimage *img, void **out, size_t *outlen, struct trawl_error *err)
@@ -58,7 +72,7 @@ int dbimage_finish(struct dbimage *img, void **out, size_t *outlen, struct trawl
         t[i].off += head;
     }
     if (img->body.len) memcpy(buf + head, img->body.data, img->body.len);
-    h->checksum = trawl_hash64(buf + sizeof(*h), total - sizeof(*h), TRAWL_DB_VERSION);
+    h->checksum = image_checksum(buf, total);
     *out = buf;
     *outlen = total;
     return 0;
@@ -106,13 +120,51 @@ static int load_hs(hs_database_t **out, const uint8_t *p, size_t size, const cha
     return corrupt(err, name, "Hyperscan database does not deserialise");
 }
 
+static void filter_mark(struct trawl_db *db, uint32_t net, unsigned plen)
+{
+    uint32_t first = net >> 16, n = plen >= 16 ? 1 : 1u << (16 - plen);
+    for (uint32_t i = first; i < first + n && i < 65536; i++)
+        db->v4_filter[i / 64] |= 1ull << (i % 64);
+}
+
+static void build_v4_filter(struct trawl_db *db)
+{
+    memset(db->v4_filter, 0, sizeof(db->v4_filter));
+    const struct trawl_db_tab *t = &db->ipv4;
+    for (uint32_t i = 0; t->mask && i <= t->mask; i++)
+        if (t->slots[i])
+            filter_mark(db, (uint32_t)t->keys[i], 32);
+    const struct trawl_db_cidr *c = &db->cidr4;
+    for (unsigned l = 0; l < c->nlens; l++)
+        for (uint32_t i = 0; c->tabs[l].mask && i <= c->tabs[l].mask; i++)
+            if (c->tabs[l].slots[i])
+                filter_mark(db, (uint32_t)c->tabs[l].keys[i], c->lens[l]);
+}
+
+static unsigned hexval(char ch)
+{
+    return ch <= '9' ? (unsigned)(ch - '0') : (unsigned)((ch | 0x20) - 'a' + 10);
+}
+
+static void build_hex_filter(struct trawl_db *db)
+{
+    memset(db->hex_filter, 0, sizeof(db->hex_filter));
+    for (uint32_t i = 0; i < db->nioc; i++) {
+        const struct trawl_db_ioc *c = &db->iocs[i];
+        if (c->type != TRAWL_T_MD5 && c->type != TRAWL_T_SHA1 && c->type != TRAWL_T_SHA256)
+            continue;
+        const char *v = db->strings + c->value_off;
+        unsigned k = hexval(v[0]) << 12 | hexval(v[1]) << 8 | hexval(v[2]) << 4 | hexval(v[3]);
+        db->hex_filter[(k >> 6) & 1023] |= 1ull << (k & 63);
+    }
+}
+
 static void db_release(struct trawl_db *db)
 {
     hs_free_database(db->hs_lit);
     hs_free_database(db->hs_u16);
-    hs_free_database(db->hs_tok);
     hs_free_database(db->hs_re);
-    db->hs_lit = db->hs_u16 = db->hs_tok = db->hs_re = NULL;
+    db->hs_lit = db->hs_u16 = db->hs_re = NULL;
 }
 
 int dbimage_open(struct trawl_db *db, void *image, size_t len, const char *name,
@@ -135,7 +187,7 @@ int dbimage_open(struct trawl_db *db, void *image, size_t len, const char *name,
                                "database is %zu bytes, header says %llu (%s)", len,
                                (unsigned long long)h->file_size,
                                len < h->file_size ? "truncated" : "trailing data");
-    if (trawl_hash64(base + sizeof(*h), len - sizeof(*h), TRAWL_DB_VERSION) != h->checksum)
+    if (image_checksum(base, len) != h->checksum)
         return corrupt(err, name, "checksum mismatch");
     char hsv[sizeof(h->hs_version) + 1];
     memcpy(hsv, h->hs_version, sizeof(h->hs_version));
@@ -210,9 +262,10 @@ int dbimage_open(struct trawl_db *db, void *image, size_t len, const char *name,
             c->lens[c->nlens++] = (uint8_t)l;
         }
     }
+    build_v4_filter(db);
+    build_hex_filter(db);
     int r = load_hs(&db->hs_lit, sec[DBS_HS_LIT], ssz[DBS_HS_LIT], name, err);
     if (!r) r = load_hs(&db->hs_u16, sec[DBS_HS_U16], ssz[DBS_HS_U16], name, err);
-    if (!r) r = load_hs(&db->hs_tok, sec[DBS_HS_TOK], ssz[DBS_HS_TOK], name, err);
     if (!r) r = load_hs(&db->hs_re, sec[DBS_HS_RE], ssz[DBS_HS_RE], name, err);
     if (r) {
         db_release(db);
@@ -221,7 +274,8 @@ int dbimage_open(struct trawl_db *db, void *image, size_t len, const char *name,
 
     struct trawl_db_info *in = &db->info;
     in->format_version = h->version;
-    snprintf(in->hs_version, sizeof(in->hs_version), "%s", hsv);
+    memcpy(in->hs_version, hsv, sizeof(in->hs_version) - 1);
+    in->hs_version[sizeof(in->hs_version) - 1] = 0;
     memcpy(in->platform, h->platform, sizeof(h->platform) - 1);
     in->checksum = h->checksum;
     in->file_size = len;

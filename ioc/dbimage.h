@@ -20,7 +20,7 @@ enum {
     DBS_PATS,
     DBS_HS_LIT,
     DBS_HS_U16,
-    DBS_HS_TOK,
+    DBS_HS_TOK, /* unused: tokens are found by engine/tokens.c */
     DBS_HS_RE,
     DBS_TAB_HASH,
     DBS_TAB_IPV4,

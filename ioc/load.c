@@ -96,6 +96,75 @@ static bool refang_type(enum trawl_ioc_type t)
     return t != TRAWL_T_FILENAME && t != TRAWL_T_STRING && t != TRAWL_T_REGEX;
 }
 
+/* The type a value that trawl_ioc_detect refused was most likely meant to
+ * be, for a precise diagnostic ("octet 256 out of range" beats "not
+ * recognised"); TRAWL_T_NONE when there is no good guess. */
+struct shape {
+    size_t digits, dots, colons, hex;
+};
+
+static struct shape shape_of(const char *v, size_t len)
+{
+    struct shape sh = {0};
+    for (size_t i = 0; i < len; i++) {
+        char ch = v[i];
+        sh.digits += ch >= '0' && ch <= '9';
+        sh.dots += ch == '.';
+        sh.colons += ch == ':';
+        sh.hex += (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+    }
+    return sh;
+}
+
+static bool ipv4ish(const char *v, size_t len)
+{
+    struct shape sh = shape_of(v, len);
+    return sh.dots == 3 && sh.digits + sh.dots == len;
+}
+
+static bool ipv6ish(const char *v, size_t len)
+{
+    struct shape sh = shape_of(v, len);
+    return sh.colons >= 2 && sh.hex + sh.colons + sh.dots == len;
+}
+
+static enum trawl_ioc_type guess_type(const char *v, size_t len)
+{
+    if (memmem(v, len, "://", 3)) return TRAWL_T_URL;
+    const char *sl = memchr(v, '/', len);
+    if (sl) {
+        size_t pl = (size_t)(sl - v);
+        return (ipv4ish(v, pl) || ipv6ish(v, pl)) ? TRAWL_T_CIDR : TRAWL_T_NONE;
+    }
+    if (ipv4ish(v, len)) return TRAWL_T_IPV4;
+    if (ipv6ish(v, len)) return TRAWL_T_IPV6;
+    struct shape sh = shape_of(v, len);
+    if (sh.hex == len && len >= 24 && len <= 72)
+        return len < 36 ? TRAWL_T_MD5 : len < 52 ? TRAWL_T_SHA1 : TRAWL_T_SHA256;
+    if (memchr(v, '@', len) && !memchr(v, ' ', len)) return TRAWL_T_EMAIL;
+    return TRAWL_T_NONE;
+}
+
+/* Rejects a value whose type could not be detected, with the most precise
+ * reason available. Counted under the guessed type when there is one. */
+static void reject_undetected(struct load_ctx *c, unsigned long line, const char *val, size_t len)
+{
+    char q[64];
+    enum trawl_ioc_type g = guess_type(val, len);
+    if (g != TRAWL_T_NONE) {
+        char out[TRAWL_IOC_MAX + 1];
+        struct trawl_error err;
+        err.msg[0] = 0;
+        if (trawl_ioc_normalise(&g, val, len, out, sizeof(out), NULL, &err) != 0 && err.msg[0]) {
+            load_reject(c, line, g, "%s", err.msg);
+            return;
+        }
+    }
+    load_reject(c, line, TRAWL_T_NONE,
+                "not a recognised indicator (IP, CIDR, domain, URL, e-mail or hash): \"%s\"",
+                quote_value(val, len, q, sizeof(q)));
+}
+
 int load_add(struct load_ctx *c, unsigned long line, const char *val, size_t len,
              const struct load_item *it)
 {
@@ -124,17 +193,15 @@ int load_add(struct load_ctx *c, unsigned long line, const char *val, size_t len
     if (type == TRAWL_T_NONE) {
         type = trawl_ioc_detect(val, len);
         if (type == TRAWL_T_NONE) {
-            load_reject(c, line, TRAWL_T_NONE,
-                        "not a recognised indicator (IP, CIDR, domain, URL, e-mail or hash): "
-                        "\"%s\"",
-                        quote_value(val, len, q, sizeof(q)));
+            reject_undetected(c, line, val, len);
             return 0;
         }
     }
 
     char out[TRAWL_IOC_MAX + 1];
     unsigned warn = 0;
-    struct trawl_error err = {0};
+    struct trawl_error err; /* 1 KiB: not zeroed per value, only msg read */
+    err.msg[0] = 0;
     enum trawl_ioc_type t0 = type;
     if (trawl_ioc_normalise(&type, val, len, out, sizeof(out), &warn, &err) != 0) {
         if (err.msg[0])

@@ -12,9 +12,11 @@
  * only when what follows looks like a comment: a blank, or a bare score. */
 static const char *semicolon_split(const char *s, size_t n)
 {
-    const char *semi = memchr(s, ';', n);
-    if (!semi) return NULL;
-    size_t head = (size_t)(semi - s);
+    size_t head = 0;
+    while (head < n && s[head] != ';')
+        head++;
+    if (head == n) return NULL;
+    const char *semi = s + head;
     bool urlish = memmem(s, head, "://", 3) || memmem(s, head, "[:", 2);
     if (!urlish) return semi;
     const char *r = semi + 1, *e = s + n;

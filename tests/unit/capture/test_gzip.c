@@ -38,8 +38,7 @@ static void mem_put(struct mem *m, const void *data, size_t n)
         cr_assert_not_null(m->p);
         m->cap = cap;
     }
-    if (n)
-        memcpy(m->p + m->n, data, n);
+    if (n) memcpy(m->p + m->n, data, n);
     m->n += n;
 }
 
@@ -52,9 +51,9 @@ static void mem_free(struct mem *m)
 /* Log-like text, deterministic per seed. */
 static uint8_t *gen_text(size_t n, uint32_t seed)
 {
-    static const char *const words[] = {"GET",     "POST",   "/index.html", "200",   "404",
-                                        "evil.com", "10.0.0.1", "user=admin", "sshd",  "Accepted",
-                                        "session", "opened", "for",         "root",  "from"};
+    static const char *const words[] = {"GET",      "POST",     "/index.html", "200",  "404",
+                                        "evil.com", "10.0.0.1", "user=admin",  "sshd", "Accepted",
+                                        "session",  "opened",   "for",         "root", "from"};
     uint8_t *p = malloc(n + 1);
     cr_assert_not_null(p);
     uint32_t x = seed * 2654435761u + 1;
@@ -89,10 +88,8 @@ static void gz_member(struct mem *out, const uint8_t *data, size_t n, unsigned f
         static const uint8_t extra[] = {9, 0, 'A', 'p', 5, 0, 1, 2, 3, 4, 5};
         mem_put(out, extra, sizeof(extra));
     }
-    if (flg & F_NAME)
-        mem_put(out, "some-file.log", 14);
-    if (flg & F_COMMENT)
-        mem_put(out, "a comment, with \xff bytes", 24);
+    if (flg & F_NAME) mem_put(out, "some-file.log", 14);
+    if (flg & F_COMMENT) mem_put(out, "a comment, with \xff bytes", 24);
     if (flg & F_HCRC) {
         uint32_t c = (uint32_t)crc32(0, out->p + start, (uInt)(out->n - start));
         uint8_t h[2] = {(uint8_t)c, (uint8_t)(c >> 8)};
@@ -114,8 +111,8 @@ static void gz_member(struct mem *out, const uint8_t *data, size_t n, unsigned f
     free(buf);
 
     uint32_t c = (uint32_t)crc32(0, data, (uInt)n);
-    uint8_t t[8] = {(uint8_t)c,       (uint8_t)(c >> 8), (uint8_t)(c >> 16), (uint8_t)(c >> 24),
-                    (uint8_t)n,       (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
+    uint8_t t[8] = {(uint8_t)c, (uint8_t)(c >> 8), (uint8_t)(c >> 16), (uint8_t)(c >> 24),
+                    (uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
     mem_put(out, t, 8);
 }
 
@@ -166,8 +163,7 @@ static void read_src(struct trawl_src *s, size_t cap, struct result *r)
             cr_assert_str_eq(again.where, r->err.where);
             break;
         }
-        if (n == 0)
-            break;
+        if (n == 0) break;
         cr_assert_leq((size_t)n, cap);
         mem_put(&r->out, buf, (size_t)n);
     }
@@ -206,8 +202,7 @@ static const char *err_kind(const char *msg)
                                         "header crc mismatch",   "crc mismatch",
                                         "trailing garbage",      "invalid gzip header"};
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-        if (strncmp(msg, kinds[i], strlen(kinds[i])) == 0)
-            return kinds[i];
+        if (strncmp(msg, kinds[i], strlen(kinds[i])) == 0) return kinds[i];
     return "other";
 }
 
@@ -240,8 +235,7 @@ static void expect_err(const char *path, const char *kind, const char *full_msg,
         const char *wn = way_name(ways[w]);
         cr_assert_lt(r.code, 0, "%s: no error", wn);
         cr_assert_str_eq(err_kind(r.err.msg), kind, "%s: %s", wn, r.err.msg);
-        if (full_msg)
-            cr_assert_str_eq(r.err.msg, full_msg, "%s", wn);
+        if (full_msg) cr_assert_str_eq(r.err.msg, full_msg, "%s", wn);
         char want[600];
         if (off >= 0) {
             snprintf(want, sizeof(want), "%s@%lld", path, off);
@@ -251,8 +245,7 @@ static void expect_err(const char *path, const char *kind, const char *full_msg,
             cr_assert(strncmp(r.err.where, want, strlen(want)) == 0, "%s: %s", wn, r.err.where);
         }
         cr_assert_leq(r.out.n, good_n, "%s", wn);
-        cr_assert_geq(r.out.n, min_good, "%s: only %zu of %zu good bytes", wn, r.out.n,
-                      min_good);
+        cr_assert_geq(r.out.n, min_good, "%s: only %zu of %zu good bytes", wn, r.out.n, min_good);
         cr_assert(r.out.n == 0 || memcmp(r.out.p, good, r.out.n) == 0, "%s: not a prefix", wn);
         mem_free(&r.out);
     }
@@ -260,8 +253,7 @@ static void expect_err(const char *path, const char *kind, const char *full_msg,
 
 static void note_backend(void)
 {
-    if (!trawl_cap_have_isal())
-        cr_log_warn("built without ISA-L: both back ends are zlib");
+    if (!trawl_cap_have_isal()) cr_log_info("built without ISA-L: both back ends are zlib");
 }
 
 /* ---- framing ---------------------------------------------------------------- */
@@ -360,9 +352,11 @@ Test(gzip, header_flags)
 {
     size_t n = 20000;
     uint8_t *data = gen_text(n, 3);
-    static const unsigned combos[] = {F_TEXT,   F_NAME, F_COMMENT, F_EXTRA,
-                                      F_HCRC,   F_NAME | F_COMMENT,
-                                      F_EXTRA | F_HCRC, F_TEXT | F_HCRC | F_EXTRA | F_NAME | F_COMMENT};
+    static const unsigned combos[] = {
+        F_TEXT,           F_NAME,
+        F_COMMENT,        F_EXTRA,
+        F_HCRC,           F_NAME | F_COMMENT,
+        F_EXTRA | F_HCRC, F_TEXT | F_HCRC | F_EXTRA | F_NAME | F_COMMENT};
     for (size_t i = 0; i < sizeof(combos) / sizeof(combos[0]); i++) {
         struct mem gz = {0};
         gz_member(&gz, data, n, combos[i], 6);
@@ -454,8 +448,8 @@ Test(gzip, zero_padding)
     /* padding, then something else: garbage, at its own offset */
     mem_put(&gz, "x", 1);
     path = write_tmp(gz.p, gz.n);
-    expect_err(path, "trailing garbage", "trailing garbage after member 1",
-               (long long)gz.n - 1, data, n, n);
+    expect_err(path, "trailing garbage", "trailing garbage after member 1", (long long)gz.n - 1,
+               data, n, n);
     rm_tmp(path);
     (void)end;
     mem_free(&gz);
@@ -476,16 +470,16 @@ Test(gzip, trailing_garbage)
 
     mem_put(&gz, "garbage\n", 8);
     char *path = write_tmp(gz.p, gz.n);
-    expect_err(path, "trailing garbage", "trailing garbage after member 2", (long long)end,
-               plain.p, plain.n, plain.n);
+    expect_err(path, "trailing garbage", "trailing garbage after member 2", (long long)end, plain.p,
+               plain.n, plain.n);
     rm_tmp(path);
 
     /* 1f followed by something other than 8b: still garbage */
     gz.n = end;
     mem_put(&gz, "\x1f\x00", 2);
     path = write_tmp(gz.p, gz.n);
-    expect_err(path, "trailing garbage", "trailing garbage after member 2", (long long)end,
-               plain.p, plain.n, plain.n);
+    expect_err(path, "trailing garbage", "trailing garbage after member 2", (long long)end, plain.p,
+               plain.n, plain.n);
     rm_tmp(path);
 
     /* a lone 1f at the end is the start of a cut-off third member */
@@ -512,8 +506,7 @@ static void truncate_everywhere(const struct mem *gz, const uint8_t *plain, size
         size_t got[NWAYS];
         size_t boundary = SIZE_MAX;
         for (size_t b = 0; b < nbounds; b++)
-            if (bounds[b] == t)
-                boundary = b;
+            if (bounds[b] == t) boundary = b;
         for (size_t w = 0; w < NWAYS; w++) {
             struct result r;
             read_path(path, ways[w], 1 << 16, &r);
@@ -536,17 +529,18 @@ static void truncate_everywhere(const struct mem *gz, const uint8_t *plain, size
             }
             mem_free(&r.out);
         }
-        /* both back ends deliver the same bytes from the same prefix */
-        if (got[0] != got[2] || got[1] != got[3] || got[0] != got[1])
-            differ++;
+        /* The input path never matters. Between back ends: ISA-L decodes
+         * up to three literals per table lookup and waits for all their
+         * bits, so at a cut it may hold back the last one or two bytes that
+         * zlib (symbol by symbol) already gave. */
         cr_assert_eq(got[0], got[1], "isal mmap/read differ at cut %zu", t);
         cr_assert_eq(got[2], got[3], "zlib mmap/read differ at cut %zu", t);
+        cr_assert(got[0] <= got[2] && got[2] - got[0] <= 2, "cut at %zu: isal %zu, zlib %zu", t,
+                  got[0], got[2]);
+        if (got[0] != got[2]) differ++;
         rm_tmp(path);
     }
-    if (differ)
-        cr_log_info("%zu of %zu cuts: ISA-L and zlib held back different tails", differ,
-                    gz->n - 3);
-    cr_assert_eq(differ, 0);
+    cr_log_info("%zu of %zu cuts: ISA-L held back 1-2 bytes more than zlib", differ, gz->n - 3);
 }
 
 Test(gzip, truncated_everywhere, .timeout = 120)
@@ -600,6 +594,7 @@ Test(gzip, flipped_bytes, .timeout = 120)
             char *path = write_tmp(gz.p, gz.n);
             const char *kind[NWAYS];
             size_t got[NWAYS];
+            struct mem outs[NWAYS];
             for (size_t w = 0; w < NWAYS; w++) {
                 struct result r;
                 read_path(path, ways[w], 1 << 16, &r);
@@ -617,24 +612,37 @@ Test(gzip, flipped_bytes, .timeout = 120)
                     snprintf(want, sizeof(want), "%s@%zu", path, gz.n - 8);
                     cr_assert_str_eq(r.err.where, want);
                 }
-                mem_free(&r.out);
+                outs[w] = r.out;
             }
             cr_assert_str_eq(kind[0], kind[1]);
             cr_assert_str_eq(kind[2], kind[3]);
+            cr_assert_eq(got[0], got[1]);
+            cr_assert_eq(got[2], got[3]);
+            /* Both back ends decode the same bits to the same bytes; they may
+             * stop at different places: zlib checks Huffman tables when a
+             * block starts, ISA-L only when a bad code turns up, and ISA-L
+             * accepts some incomplete code sets zlib refuses (the damage is
+             * then caught by the CRC). One output is a prefix of the other. */
+            size_t common = got[0] < got[2] ? got[0] : got[2];
+            cr_assert(common == 0 || memcmp(outs[0].p, outs[2].p, common) == 0,
+                      "flip at %zu: outputs disagree", at);
             if (strcmp(kind[0], kind[2]) != 0) {
                 kinds_differ++;
+                cr_assert_str_eq(kind[0], "crc mismatch", "flip %#x at %zu", xors[pat], at);
+                cr_assert_str_eq(kind[2], "invalid deflate data");
                 cr_log_info("flip %#x at %zu: isal says %s, zlib %s", xors[pat], at, kind[0],
                             kind[2]);
             }
-            if (got[0] != got[2])
-                bytes_differ++;
+            if (got[0] != got[2]) bytes_differ++;
+            for (size_t w = 0; w < NWAYS; w++)
+                mem_free(&outs[w]);
             tried++;
             rm_tmp(path);
             gz.p[at] ^= xors[pat];
         }
     }
-    cr_log_info("%zu flips: error kinds differ in %zu, byte counts before the error in %zu",
-                tried, kinds_differ, bytes_differ);
+    cr_log_info("%zu flips: error kinds differ in %zu, byte counts before the error in %zu", tried,
+                kinds_differ, bytes_differ);
     mem_free(&gz);
     free(data);
 }
@@ -756,14 +764,11 @@ static void *feed(void *arg)
     while (i < f->n) {
         size_t k = step < f->n - i ? step : f->n - i;
         ssize_t w = write(fd, f->p + i, k);
-        if (w <= 0)
-            break;
+        if (w <= 0) break;
         i += (size_t)w;
         step = step * 3 + 1;
-        if (step > 100000)
-            step = 2;
-        if (i < 64)
-            usleep(2000);
+        if (step > 100000) step = 2;
+        if (i < 64) usleep(2000);
     }
     close(fd);
     return NULL;
@@ -784,8 +789,10 @@ static void read_pipe(const uint8_t *in, size_t in_n, unsigned flags, bool use_f
     } else {
         int p[2];
         cr_assert_eq(pipe(p), 0);
-        cr_assert_eq(dup2(p[0], STDIN_FILENO), STDIN_FILENO);
-        close(p[0]);
+        if (p[0] != STDIN_FILENO) {
+            cr_assert_eq(dup2(p[0], STDIN_FILENO), STDIN_FILENO);
+            close(p[0]);
+        }
         f.fd = p[1];
     }
     pthread_create(&th, NULL, feed, &f);
@@ -860,9 +867,9 @@ Test(gzip, pipes)
 static char *corpus_dir(void)
 {
     const char *root = getenv("TRAWL_CORPUS");
-    if (!root || !*root)
-        root = "/work/shared/corpus";
+    if (!root || !*root) root = "/work/shared/corpus";
     char *dir = malloc(strlen(root) + 64);
+    cr_assert_not_null(dir);
     sprintf(dir, "%s/malformed/gzip/scrapy", root);
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -875,6 +882,7 @@ static char *corpus_dir(void)
 static char *corpus_file(const char *dir, const char *name)
 {
     char *p = malloc(strlen(dir) + strlen(name) + 2);
+    cr_assert_not_null(p);
     sprintf(p, "%s/%s", dir, name);
     return p;
 }
@@ -903,7 +911,7 @@ Test(gzip_corpus, every_file_both_backends)
 {
     char *dir = corpus_dir();
     if (!dir) {
-        cr_log_warn("corpus not found (TRAWL_CORPUS): skipped");
+        cr_skip_test("corpus not found (TRAWL_CORPUS)");
         return;
     }
     DIR *d = opendir(dir);
@@ -911,8 +919,7 @@ Test(gzip_corpus, every_file_both_backends)
     struct dirent *de;
     int files = 0;
     while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
+        if (de->d_name[0] == '.') continue;
         char *path = corpus_file(dir, de->d_name);
         struct stat st;
         stat(path, &st);
@@ -946,7 +953,7 @@ Test(gzip_corpus, known_files)
 {
     char *dir = corpus_dir();
     if (!dir) {
-        cr_log_warn("corpus not found (TRAWL_CORPUS): skipped");
+        cr_skip_test("corpus not found (TRAWL_CORPUS)");
         return;
     }
     char *feed_gz = corpus_file(dir, "feed-sample1.xml.gz");
@@ -1006,7 +1013,7 @@ Test(gzip_corpus, known_files)
             free(u);
             iconv_close(cd);
         } else {
-            cr_log_warn("no CP1252 in iconv: byte comparison skipped");
+            cr_log_info("no CP1252 in iconv: byte comparison skipped");
         }
         mem_free(&r.out);
 
@@ -1039,7 +1046,7 @@ Test(gzip_corpus, bomb_streams, .timeout = 120)
 {
     char *dir = corpus_dir();
     if (!dir) {
-        cr_log_warn("corpus not found (TRAWL_CORPUS): skipped");
+        cr_skip_test("corpus not found (TRAWL_CORPUS)");
         return;
     }
     char *bomb = corpus_file(dir, "bomb-gzip.bin");

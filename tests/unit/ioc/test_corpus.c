@@ -21,15 +21,12 @@ static const char *corpus_path(const char *rel)
 {
     static char buf[8192];
     const char *root = getenv("TRAWL_CORPUS");
-    if (!root || !*root)
-        root = "/work/shared/corpus";
+    if (!root || !*root) root = "/work/shared/corpus";
     snprintf(corpus, sizeof(corpus), "%s", root);
     struct stat st;
-    if (stat(corpus, &st) != 0 || !S_ISDIR(st.st_mode))
-        cr_skip_test("corpus %s not found", corpus);
+    if (stat(corpus, &st) != 0 || !S_ISDIR(st.st_mode)) cr_skip_test("corpus %s not found", corpus);
     snprintf(buf, sizeof(buf), "%s/%s", corpus, rel);
-    if (stat(buf, &st) != 0)
-        cr_skip_test("%s not in this corpus", rel);
+    if (stat(buf, &st) != 0) cr_skip_test("%s not in this corpus", rel);
     return buf;
 }
 
@@ -43,10 +40,8 @@ static void diag(void *ud, const char *file, unsigned long line, bool is_error, 
 {
     struct diag_log *d = ud;
     if (is_error) {
-        if (d->errors < 16)
-            d->lines[d->errors] = line;
-        if (!d->errors)
-            snprintf(d->first, sizeof(d->first), "%s:%lu: %s", file, line, msg);
+        if (d->errors < 16) d->lines[d->errors] = line;
+        if (!d->errors) snprintf(d->first, sizeof(d->first), "%s:%lu: %s", file, line, msg);
         d->errors++;
     } else {
         d->warnings++;
@@ -65,8 +60,7 @@ static long find(const struct trawl_iocset *s, enum trawl_ioc_type type, const c
     for (size_t i = 0; i < trawl_iocset_count(s); i++) {
         struct trawl_ioc_view v;
         trawl_iocset_get(s, i, &v);
-        if (v.type == type && strcmp(v.value, value) == 0)
-            return (long)i;
+        if (v.type == type && strcmp(v.value, value) == 0) return (long)i;
     }
     return -1;
 }
@@ -84,8 +78,7 @@ static struct trawl_ioc_view must_have(const struct trawl_iocset *s, enum trawl_
 static bool has_source(const struct trawl_ioc_view *v, const char *src)
 {
     for (size_t i = 0; i < v->nsources; i++)
-        if (strcmp(v->sources[i], src) == 0)
-            return true;
+        if (strcmp(v->sources[i], src) == 0) return true;
     return false;
 }
 
@@ -171,7 +164,7 @@ Test(signature_base, c2_iocs)
 
     cr_assert_eq(find(s, TRAWL_T_DOMAIN, "suroot.com"), 0, "first value of the file comes first");
     cr_assert_eq(find(s, TRAWL_T_IPV4, "58.64.143.244"), 1);
-    must_have(s, TRAWL_T_IPV4, "176.123.5.126"); /* written "176.123.5.126;65" */
+    must_have(s, TRAWL_T_IPV4, "176.123.5.126");                    /* written "176.123.5.126;65" */
     must_have(s, TRAWL_T_DOMAIN, "upd488.windowservicecemter.com"); /* 4 times */
     must_have(s, TRAWL_T_DOMAIN, "qwer9876.vicp.cc");
     trawl_iocset_free(s);
@@ -192,14 +185,12 @@ static struct zeek_walk *walk_state;
 /* Matches "# @TEST-START-FILE name" / "#@TEST-END-FILE" (blank optional). */
 static const char *btest_directive(const char *line, const char *what)
 {
-    if (line[0] != '#')
-        return NULL;
+    if (line[0] != '#') return NULL;
     line++;
     while (*line == ' ' || *line == '\t')
         line++;
     size_t n = strlen(what);
-    if (strncmp(line, what, n) != 0)
-        return NULL;
+    if (strncmp(line, what, n) != 0) return NULL;
     line += n;
     while (*line == ' ' || *line == '\t')
         line++;
@@ -211,8 +202,7 @@ static int walk_zeek(const char *path, const struct stat *sb, int flag, struct F
     (void)sb;
     (void)ftw;
     size_t pl = strlen(path);
-    if (flag != FTW_F || pl < 6 || strcmp(path + pl - 5, ".zeek") != 0)
-        return 0;
+    if (flag != FTW_F || pl < 6 || strcmp(path + pl - 5, ".zeek") != 0) return 0;
     FILE *f = fopen(path, "r");
     if (!f) {
         walk_state->failures++;
@@ -242,15 +232,13 @@ static int walk_zeek(const char *path, const struct stat *sb, int flag, struct F
             struct trawl_error err = {0};
             char label[1024];
             snprintf(label, sizeof(label), "%s:%s", path, name);
-            if (trawl_ioc_load_mem(walk_state->set, label, block.data ? block.data : "",
-                                   block.len, &o, &walk_state->st, diag, &walk_state->d,
-                                   &err) != 0)
+            if (trawl_ioc_load_mem(walk_state->set, label, block.data ? block.data : "", block.len,
+                                   &o, &walk_state->st, diag, &walk_state->d, &err) != 0)
                 walk_state->failures++;
             walk_state->blocks++;
             continue;
         }
-        if (in)
-            trawl_buf_put(&block, line, (size_t)n);
+        if (in) trawl_buf_put(&block, line, (size_t)n);
     }
     free(line);
     trawl_buf_free(&block);
@@ -324,8 +312,7 @@ Test(zeek_intel, case_peer_files)
     unsigned ncases = 0, ntsv = 0;
     struct dirent *de;
     while ((de = readdir(dir)) != NULL) {
-        if (strncmp(de->d_name, "zk-", 3) != 0)
-            continue;
+        if (strncmp(de->d_name, "zk-", 3) != 0) continue;
         char rel[1024];
         snprintf(rel, sizeof(rel), "cases/%s/peer/intel.dat", de->d_name);
         struct trawl_iocset *one = new_set();
@@ -343,8 +330,7 @@ Test(zeek_intel, case_peer_files)
         while (fgets(line, sizeof(line), f)) {
             line[strcspn(line, "\r\n")] = 0;
             char *tab = strchr(line, '\t');
-            if (!tab)
-                continue;
+            if (!tab) continue;
             *tab = 0;
             enum trawl_ioc_type t;
             cr_assert_eq(trawl_ioc_type_parse(line, &t), 0, "%s", line);
@@ -407,8 +393,7 @@ Test(unit42, plain_lists)
          "03998ee62fa733a11a1986fa169a7ecb9a29f7b2a15bb411dd94f394ee6e4f73"},
         {"formats/text-unit42/"
          "Shade_ransomware-Shade-ransomware-SHA256-hashes-March-and-April-2019.txt",
-         TRAWL_T_SHA256, 73, 2,
-         "fd03dd58aa7cb5236f4df8cde3fb07af304c6f402cd48b86eefcecb8e7b86883"},
+         TRAWL_T_SHA256, 73, 2, "fd03dd58aa7cb5236f4df8cde3fb07af304c6f402cd48b86eefcecb8e7b86883"},
         {"formats/text-unit42/Shade_ransomware-Shade-ransomware-URLs-March-and-April-2019.txt",
          TRAWL_T_URL, 203, 2, "http://333media.co.uk/.tmb/inf.inf"},
         {"formats/text-unit42/unit42-iocs-Skimmer_IOC.txt", TRAWL_T_URL, 108, 0,

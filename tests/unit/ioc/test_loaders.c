@@ -25,8 +25,7 @@ struct diags {
     struct diag_rec d[MAX_DIAGS];
 };
 
-static void collect(void *ud, const char *file, unsigned long line, bool is_error,
-                    const char *msg)
+static void collect(void *ud, const char *file, unsigned long line, bool is_error, const char *msg)
 {
     struct diags *ds = ud;
     cr_assert_not_null(msg);
@@ -55,8 +54,7 @@ static long find(const struct trawl_iocset *s, enum trawl_ioc_type type, const c
     for (size_t i = 0; i < trawl_iocset_count(s); i++) {
         struct trawl_ioc_view v;
         trawl_iocset_get(s, i, &v);
-        if (v.type == type && strcmp(v.value, value) == 0)
-            return (long)i;
+        if (v.type == type && strcmp(v.value, value) == 0) return (long)i;
     }
     return -1;
 }
@@ -74,8 +72,7 @@ static struct trawl_ioc_view view_of(const struct trawl_iocset *s, enum trawl_io
 static bool has_source(const struct trawl_ioc_view *v, const char *src)
 {
     for (size_t i = 0; i < v->nsources; i++)
-        if (strcmp(v->sources[i], src) == 0)
-            return true;
+        if (strcmp(v->sources[i], src) == 0) return true;
     return false;
 }
 
@@ -340,12 +337,18 @@ Test(plain, rejected_lines_and_diag)
                        "APPENDIX A:\n"
                        "\n"
                        "not an indicator at all\n"
-                       "1.2.3.4\n";
+                       "1.2.3.4\n"
+                       "1.2.3.256\n";
     cr_assert_eq(load(s, "list.txt", text, TRAWL_FMT_PLAIN, &st, &ds), 0);
     cr_assert_eq(st.rejected[TRAWL_T_COUNT], 2);
-    cr_assert_eq(sum(st.rejected, TRAWL_T_COUNT), 0);
+    /* Looks like an IPv4 address: the precise reason, counted as ipv4. */
+    cr_assert_eq(st.rejected[TRAWL_T_IPV4], 1);
+    cr_assert_eq(sum(st.rejected, TRAWL_T_COUNT), 1);
     cr_assert_eq(trawl_iocset_count(s), 2);
-    cr_assert_eq(ds.n, 2);
+    cr_assert_eq(ds.n, 3);
+    cr_assert_eq(ds.d[2].line, 7);
+    cr_assert_not_null(strstr(ds.d[2].msg, "256"), "%s", ds.d[2].msg);
+    cr_assert_null(strstr(ds.d[2].msg, "not a recognised"), "%s", ds.d[2].msg);
     cr_assert_eq(ds.d[0].line, 3);
     cr_assert(ds.d[0].is_error);
     cr_assert_str_eq(ds.d[0].file, "list.txt");
@@ -417,13 +420,12 @@ Test(csv, quoting_and_column_order)
     struct trawl_iocset *s = new_set();
     struct trawl_load_stats st = {0};
     struct diags ds = {0};
-    const char *text =
-        "Comment,SEVERITY,Value,tlp,Type,source,confidence\r\n"
-        "\"plain, with comma\",high,evil.com,RED,domain,feedX,80\r\n"
-        "\"says \"\"hi\"\"\",low,\"Mozilla \"\"X\"\"\",,string,,\r\n"
-        "\"line one\r\nline two\",,\"multi\nline\",green,string,feedY,\r\n"
-        "x,,1.2.3.4,,,,\r\n"
-        "x,,\"http://q.example.com/a,b\",,,,5\r\n";
+    const char *text = "Comment,SEVERITY,Value,tlp,Type,source,confidence\r\n"
+                       "\"plain, with comma\",high,evil.com,RED,domain,feedX,80\r\n"
+                       "\"says \"\"hi\"\"\",low,\"Mozilla \"\"X\"\"\",,string,,\r\n"
+                       "\"line one\r\nline two\",,\"multi\nline\",green,string,feedY,\r\n"
+                       "x,,1.2.3.4,,,,\r\n"
+                       "x,,\"http://q.example.com/a,b\",,,,5\r\n";
     cr_assert_eq(load(s, "f.csv", text, TRAWL_FMT_CSV, &st, &ds), 0);
     cr_assert_eq(ds.n, 0, "unexpected diag: %s", ds.d[0].msg);
     cr_assert_eq(trawl_iocset_count(s), 5);
@@ -477,18 +479,18 @@ Test(csv, bad_cells_rejected_with_physical_lines)
     struct trawl_load_stats st = {0};
     struct diags ds = {0};
     const char *text = "type,value,tlp,severity,confidence,valid_until,exact\n" /* 1 */
-                       "ipv4,1.1.1.1,,,,,\n"                                     /* 2 */
-                       "bogus,2.2.2.2,,,,,\n"                                    /* 3 */
-                       "ipv4,3.3.3.3,PURPLE,,,,\n"                               /* 4 */
-                       "\"ipv4\",\"4.4.4.4\",,\"very\nbad\",,,\n"                 /* 5-6 */
-                       "ipv4,5.5.5.5,,,101,,\n"                                  /* 7 */
-                       "ipv4,6.6.6.6,,,,tomorrow,\n"                             /* 8 */
-                       "domain,a.example.com,,,,,maybe\n"                        /* 9 */
-                       "ipv4,999.1.1.1,,,,,\n"                                   /* 10 */
-                       "ipv4\n"                                                  /* 11 */
-                       "ipv4,,,,,,\n"                                            /* 12 */
-                       "ipv4,7.7.7.7,,,,,\n"                                     /* 13 */
-                       "ipv4,\"8.8.8.8,,,,,\n";                                  /* 14-15 */
+                       "ipv4,1.1.1.1,,,,,\n"                                    /* 2 */
+                       "bogus,2.2.2.2,,,,,\n"                                   /* 3 */
+                       "ipv4,3.3.3.3,PURPLE,,,,\n"                              /* 4 */
+                       "\"ipv4\",\"4.4.4.4\",,\"very\nbad\",,,\n"               /* 5-6 */
+                       "ipv4,5.5.5.5,,,101,,\n"                                 /* 7 */
+                       "ipv4,6.6.6.6,,,,tomorrow,\n"                            /* 8 */
+                       "domain,a.example.com,,,,,maybe\n"                       /* 9 */
+                       "ipv4,999.1.1.1,,,,,\n"                                  /* 10 */
+                       "ipv4\n"                                                 /* 11 */
+                       "ipv4,,,,,,\n"                                           /* 12 */
+                       "ipv4,7.7.7.7,,,,,\n"                                    /* 13 */
+                       "ipv4,\"8.8.8.8,,,,,\n";                                 /* 14-15 */
     cr_assert_eq(load(s, "bad.csv", text, TRAWL_FMT_CSV, &st, &ds), 0);
     cr_assert_eq(trawl_iocset_count(s), 2);
     view_of(s, TRAWL_T_IPV4, "1.1.1.1");
@@ -498,9 +500,8 @@ Test(csv, bad_cells_rejected_with_physical_lines)
         unsigned long line;
         const char *needle;
     } want[] = {
-        {3, "type"},     {4, "tlp"},  {5, "severity"}, {7, "confidence"},
-        {8, "valid_until"}, {9, "exact"}, {10, ""},        {11, "value"},
-        {12, "empty"},   {14, "unterminated"},
+        {3, "type"},  {4, "tlp"}, {5, "severity"}, {7, "confidence"}, {8, "valid_until"},
+        {9, "exact"}, {10, ""},   {11, "value"},   {12, "empty"},     {14, "unterminated"},
     };
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
         cr_assert_eq(ds.d[i].line, want[i].line, "diag %zu: line %lu, want %lu (%s)", i,
@@ -571,30 +572,30 @@ Test(zeek, all_types)
     struct trawl_load_stats st = {0};
     struct diags ds = {0};
     const char *text =
-        "#separator \\x09\n"                                                        /* 1 */
-        "#path\tintel\n"                                                            /* 2 */
+        "#separator \\x09\n"                                                     /* 1 */
+        "#path\tintel\n"                                                         /* 2 */
         "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\tmeta.url\n" /* 3 */
-        "1.2.3.4\tIntel::ADDR\tsource1\tbad host\t-\n"                              /* 4 */
-        "2001:DB8::1\tIntel::ADDR\tsource1\t-\t-\n"                                 /* 5 */
-        "10.0.0.0/8\tIntel::SUBNET\tsource1\t-\t-\n"                                /* 6 */
-        "www.example.com\tIntel::DOMAIN\t-\t-\t-\n"                                 /* 7 */
-        "www.example.com/path/x.php\tIntel::URL\tsource2\t-\t-\n"                   /* 8 */
-        "e@mail.com\tIntel::EMAIL\tsource1\t-\t-\n"                                 /* 9 */
-        "d41d8cd98f00b204e9800998ecf8427e\tIntel::FILE_HASH\tsource1\t-\t-\n"       /* 10 */
+        "1.2.3.4\tIntel::ADDR\tsource1\tbad host\t-\n"                           /* 4 */
+        "2001:DB8::1\tIntel::ADDR\tsource1\t-\t-\n"                              /* 5 */
+        "10.0.0.0/8\tIntel::SUBNET\tsource1\t-\t-\n"                             /* 6 */
+        "www.example.com\tIntel::DOMAIN\t-\t-\t-\n"                              /* 7 */
+        "www.example.com/path/x.php\tIntel::URL\tsource2\t-\t-\n"                /* 8 */
+        "e@mail.com\tIntel::EMAIL\tsource1\t-\t-\n"                              /* 9 */
+        "d41d8cd98f00b204e9800998ecf8427e\tIntel::FILE_HASH\tsource1\t-\t-\n"    /* 10 */
         "da39a3ee5e6b4b0d3255bfef95601890afd80709\tIntel::FILE_HASH\tsource1\t-\t-\n"
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        "\tIntel::FILE_HASH\tsource1\t-\t-\n"                                       /* 12 */
-        "putty.exe\tIntel::FILE_NAME\tsource1\t-\t-\n"                              /* 13 */
-        "# a comment\n"                                                             /* 14 */
-        "\n"                                                                        /* 15 */
-        "jdoe\tIntel::USER_NAME\tsource1\t-\t-\n"                                   /* 16 */
-        "2c322ae2b7fe91391345e070b63668978bb1c9da\tIntel::CERT_HASH\ts\t-\t-\n"    /* 17 */
-        "abcd\tIntel::PUBKEY_HASH\ts\t-\t-\n"                                       /* 18 */
-        "e7d705a3286e19ea42f587b344ee6865\tIntel::JA3\ts\t-\t-\n"                   /* 19 */
-        "abc\tIntel::FILE_HASH\ts\t-\t-\n"                                          /* 20 */
-        "x\tIntel::NOPE\ts\t-\t-\n"                                                 /* 21 */
-        "1.2.3.4\tIntel::ADDR\tsource2\t-\t-\n"                                     /* 22 */
-        "-\tIntel::ADDR\tsource2\t-\t-\n";                                          /* 23 */
+        "\tIntel::FILE_HASH\tsource1\t-\t-\n"                                   /* 12 */
+        "putty.exe\tIntel::FILE_NAME\tsource1\t-\t-\n"                          /* 13 */
+        "# a comment\n"                                                         /* 14 */
+        "\n"                                                                    /* 15 */
+        "jdoe\tIntel::USER_NAME\tsource1\t-\t-\n"                               /* 16 */
+        "2c322ae2b7fe91391345e070b63668978bb1c9da\tIntel::CERT_HASH\ts\t-\t-\n" /* 17 */
+        "abcd\tIntel::PUBKEY_HASH\ts\t-\t-\n"                                   /* 18 */
+        "e7d705a3286e19ea42f587b344ee6865\tIntel::JA3\ts\t-\t-\n"               /* 19 */
+        "abc\tIntel::FILE_HASH\ts\t-\t-\n"                                      /* 20 */
+        "x\tIntel::NOPE\ts\t-\t-\n"                                             /* 21 */
+        "1.2.3.4\tIntel::ADDR\tsource2\t-\t-\n"                                 /* 22 */
+        "-\tIntel::ADDR\tsource2\t-\t-\n";                                      /* 23 */
     cr_assert_eq(load(s, "intel.dat", text, TRAWL_FMT_ZEEK, &st, &ds), 0);
     cr_assert_eq(trawl_iocset_count(s), 10);
     struct trawl_ioc_view v = view_of(s, TRAWL_T_IPV4, "1.2.3.4");
@@ -610,8 +611,7 @@ Test(zeek, all_types)
     view_of(s, TRAWL_T_EMAIL, "e@mail.com");
     view_of(s, TRAWL_T_MD5, "d41d8cd98f00b204e9800998ecf8427e");
     view_of(s, TRAWL_T_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-    view_of(s, TRAWL_T_SHA256,
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    view_of(s, TRAWL_T_SHA256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     view_of(s, TRAWL_T_FILENAME, "putty.exe");
     cr_assert_eq(ds.n, 7);
     static const struct {
@@ -667,8 +667,7 @@ Test(zeek, missing_fields_header)
     cr_assert_eq(trawl_ioc_load_mem(s, "x.dat", text, strlen(text), &o, &st, collect, &ds, &err),
                  TRAWL_EFORMAT);
     cr_assert_not_null(strstr(err.msg, "indicator_type"));
-    cr_assert_eq(trawl_ioc_load_mem(s, "x.dat", "", 0, &o, &st, collect, &ds, &err),
-                 TRAWL_EFORMAT);
+    cr_assert_eq(trawl_ioc_load_mem(s, "x.dat", "", 0, &o, &st, collect, &ds, &err), TRAWL_EFORMAT);
     cr_assert_eq(trawl_iocset_count(s), 0);
     trawl_iocset_free(s);
 }

@@ -1,0 +1,2 @@
+# input/sub/deeper/c.log is scanned as c.log.gz
+gzip -n input/sub/deeper/c.log

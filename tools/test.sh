@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Quick start 2: install what is missing, build, and run the whole test suite
+# twice: a release build (-O2 -g) and an ASan+UBSan build (jemalloc off).
+# .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/bootstrap.sh --test
+
+werror=false
+[ "${CI:-}" = "true" ] && werror=true
+jobs=$(nproc 2>/dev/null || echo 2)
+
+passed=0 failed=0 skipped=0
+run_suite() { # name, build dir, meson options...
+    local name=$1 dir=$2
+    shift 2
+    echo "== $name build ($dir)"
+    if [ ! -f "$dir/build.ninja" ]; then
+        meson setup "$dir" -Dwerror=$werror "$@" >/dev/null
+    fi
+    ninja -C "$dir"
+    local log="$dir/meson-test.out" rc=0
+    meson test -C "$dir" --print-errorlogs --num-processes "$jobs" 2>&1 | tee "$log" || rc=$?
+    local ok fail skip
+    ok=$(awk '/^Ok:/ {print $2}' "$log" | tail -1)
+    fail=$(awk '/^(Fail|Unexpected Pass|Timeout):/ {s += $2} END {print s + 0}' "$log")
+    skip=$(awk '/^Skipped:/ {print $2}' "$log" | tail -1)
+    passed=$((passed + ${ok:-0}))
+    failed=$((failed + fail))
+    skipped=$((skipped + ${skip:-0}))
+    [ "$rc" -eq 0 ] || [ "$fail" -gt 0 ] || failed=$((failed + 1))
+}
+
+run_suite release build-test --buildtype=debugoptimized
+run_suite sanitizers build-asan --buildtype=debug -Db_sanitize=address,undefined \
+    -Db_lundef=false -Djemalloc=disabled
+
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
