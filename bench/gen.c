@@ -127,10 +127,8 @@ static const uint32_t *map_get(const struct map *m, uint64_t key)
 {
     key = map_key(key);
     for (size_t i = trawl_mix64(key) & m->mask;; i = (i + 1) & m->mask) {
-        if (m->keys[i] == key)
-            return &m->vals[i];
-        if (!m->keys[i])
-            return NULL;
+        if (m->keys[i] == key) return &m->vals[i];
+        if (!m->keys[i]) return NULL;
     }
 }
 
@@ -141,16 +139,14 @@ static int map_put(struct map *m, uint64_t key, uint32_t val)
         struct map big;
         map_init(&big, (m->mask + 1));
         for (size_t i = 0; i <= m->mask; i++)
-            if (m->keys[i])
-                map_put(&big, m->keys[i], m->vals[i]);
+            if (m->keys[i]) map_put(&big, m->keys[i], m->vals[i]);
         map_free(m);
         *m = big;
     }
     key = map_key(key);
     size_t i = trawl_mix64(key) & m->mask;
     for (; m->keys[i]; i = (i + 1) & m->mask)
-        if (m->keys[i] == key)
-            return 0;
+        if (m->keys[i] == key) return 0;
     m->keys[i] = key;
     m->vals[i] = val;
     m->n++;
@@ -170,8 +166,7 @@ static uint64_t hreg(const char *s, size_t n)
     int dots = 0;
     size_t i = n;
     while (i > 0) {
-        if (s[i - 1] == '.' && ++dots == 2)
-            break;
+        if (s[i - 1] == '.' && ++dots == 2) break;
         i--;
     }
     return hstr(s + i, n - i);
@@ -293,25 +288,22 @@ static const char *const type_names[T_COUNT] = {
 
 /* Mix per 10000 indicators. */
 static const unsigned type_weight[T_COUNT] = {
-    [T_IPV4] = 1000, [T_IPV6] = 100,  [T_CIDR] = 200,   [T_DOMAIN] = 1800,
-    [T_URL] = 1000,  [T_EMAIL] = 400, [T_MD5] = 1200,   [T_SHA1] = 800,
+    [T_IPV4] = 1000,   [T_IPV6] = 100,     [T_CIDR] = 200,   [T_DOMAIN] = 1800,
+    [T_URL] = 1000,    [T_EMAIL] = 400,    [T_MD5] = 1200,   [T_SHA1] = 800,
     [T_SHA256] = 3000, [T_FILENAME] = 300, [T_STRING] = 200,
 };
 
 static int type_parse(const char *s, size_t n)
 {
     for (int t = 0; t < T_COUNT; t++)
-        if (strlen(type_names[t]) == n && trawl_strncaseeq(s, type_names[t], n))
-            return t;
-    if (n == 2 && trawl_strncaseeq(s, "ip", 2))
-        return T_IPV4;
-    if (n == 8 && trawl_strncaseeq(s, "hostname", 8))
-        return T_DOMAIN;
+        if (strlen(type_names[t]) == n && trawl_strncaseeq(s, type_names[t], n)) return t;
+    if (n == 2 && trawl_strncaseeq(s, "ip", 2)) return T_IPV4;
+    if (n == 8 && trawl_strncaseeq(s, "hostname", 8)) return T_DOMAIN;
     return -1;
 }
 
-static const char *const CONS[] = {"b", "c", "d", "f", "g", "h", "j", "k", "l", "m",
-                                   "n", "p", "r", "s", "t", "v", "w", "z", "br", "cr",
+static const char *const CONS[] = {"b",  "c",  "d",  "f",  "g",  "h",  "j",  "k",  "l",  "m",
+                                   "n",  "p",  "r",  "s",  "t",  "v",  "w",  "z",  "br", "cr",
                                    "dr", "gr", "kr", "pr", "st", "tr", "sh", "ch", "th"};
 static const char VOWELS[] = "aeiou";
 static const char CODA[] = "nrsxlmkt";
@@ -321,62 +313,84 @@ static char *put_syllables(char *p, struct rng *r, int n)
     for (int i = 0; i < n; i++) {
         p = put_str(p, PICK(r, CONS));
         *p++ = VOWELS[rng_below(r, 5)];
-        if (rng_pct(r, 25))
-            *p++ = CODA[rng_below(r, 8)];
+        if (rng_pct(r, 25)) *p++ = CODA[rng_below(r, 8)];
     }
     return p;
 }
 
-static const char *const WORDS[] = {"secure", "login",  "update", "cdn",    "mail",    "verify",
-                                    "account", "portal", "support", "cloud", "sync",    "api",
-                                    "online", "service", "pay",    "auth",   "app",     "web",
-                                    "drive",  "docs",   "files",  "host",   "connect", "track"};
+static const char *const WORDS[] = {"secure",  "login",   "update",  "cdn",   "mail",    "verify",
+                                    "account", "portal",  "support", "cloud", "sync",    "api",
+                                    "online",  "service", "pay",     "auth",  "app",     "web",
+                                    "drive",   "docs",    "files",   "host",  "connect", "track"};
 
 /* Indicator TLDs; benign random hosts use a disjoint set so they can never end in an
  * indicator domain, whatever indicator set is scanned. */
-static const char *const IOC_TLDS[] = {"com", "com", "com", "com", "com", "net", "net", "org",
+static const char *const IOC_TLDS[] = {"com", "com", "com", "com", "com", "net", "net",  "org",
                                        "ru",  "ru",  "xyz", "xyz", "top", "top", "info", "io"};
-static const char *const BENIGN_TLDS[] = {"de", "fr", "nl", "co.uk", "eu", "ch", "se",
-                                          "cloud", "dev", "app", "pl", "it", "es", "at"};
+static const char *const BENIGN_TLDS[] = {"de",    "fr",  "nl",  "co.uk", "eu", "ch", "se",
+                                          "cloud", "dev", "app", "pl",    "it", "es", "at"};
 
 /* Real, popular domains: they appear in the benign traffic and are excluded from indicators. */
 static const char *const REAL_HOSTS[] = {
-    "www.google.com",         "fonts.googleapis.com",     "www.gstatic.com",
-    "update.microsoft.com",   "login.microsoftonline.com", "ctldl.windowsupdate.com",
-    "outlook.office365.com",  "www.msftconnecttest.com",  "gsp64-ssl.ls.apple.com",
-    "e3.akamaiedge.net",      "a.akamaihd.net",           "cdnjs.cloudflare.com",
-    "s3.amazonaws.com",       "www.facebook.com",         "static.xx.fbcdn.net",
-    "github.com",             "raw.githubusercontent.com", "deb.debian.org",
-    "archive.ubuntu.com",     "www.mozilla.org",          "en.wikipedia.org",
-    "www.youtube.com",        "i.ytimg.com",              "ad.doubleclick.net",
-    "www.linkedin.com",       "abs.twimg.com",            "app.slack.com",
-    "zoom.us",                "www.bing.com",             "www.dropbox.com",
-    "ocsp.digicert.com",      "r3.o.lencr.org",           "teams.microsoft.com",
-    "d1.cloudfront.net",      "global.fastly.net",        "az416426.vo.msecnd.net",
+    "www.google.com",
+    "fonts.googleapis.com",
+    "www.gstatic.com",
+    "update.microsoft.com",
+    "login.microsoftonline.com",
+    "ctldl.windowsupdate.com",
+    "outlook.office365.com",
+    "www.msftconnecttest.com",
+    "gsp64-ssl.ls.apple.com",
+    "e3.akamaiedge.net",
+    "a.akamaihd.net",
+    "cdnjs.cloudflare.com",
+    "s3.amazonaws.com",
+    "www.facebook.com",
+    "static.xx.fbcdn.net",
+    "github.com",
+    "raw.githubusercontent.com",
+    "deb.debian.org",
+    "archive.ubuntu.com",
+    "www.mozilla.org",
+    "en.wikipedia.org",
+    "www.youtube.com",
+    "i.ytimg.com",
+    "ad.doubleclick.net",
+    "www.linkedin.com",
+    "abs.twimg.com",
+    "app.slack.com",
+    "zoom.us",
+    "www.bing.com",
+    "www.dropbox.com",
+    "ocsp.digicert.com",
+    "r3.o.lencr.org",
+    "teams.microsoft.com",
+    "d1.cloudfront.net",
+    "global.fastly.net",
+    "az416426.vo.msecnd.net",
 };
 
 static const char *const FIRST[] = {"john",  "anna",  "michael", "olga", "ivan",  "maria",
                                     "peter", "lena",  "alex",    "kim",  "sara",  "tom",
                                     "nina",  "paul",  "eva",     "marc", "julia", "igor",
                                     "david", "chloe", "lucas",   "emma", "noah",  "mia"};
-static const char *const LAST[] = {"smith", "mueller", "petrov", "dubois", "rossi", "novak",
-                                   "kowalski", "garcia", "jansen", "berg", "weber", "silva"};
-static const char *const ROLES[] = {"admin",    "billing", "support", "noreply", "hr",
-                                    "info",     "security", "accounts", "payroll", "it-desk",
-                                    "helpdesk", "finance"};
-static const char *const CAPWORDS[] = {"Dark",  "Black", "Shadow", "Cobalt", "Iron",  "Silent",
-                                       "Crimson", "Ghost", "Frost", "Night",  "Storm", "Viper",
-                                       "Raven", "Hydra", "Lunar",  "Zero"};
+static const char *const LAST[] = {"smith",    "mueller", "petrov", "dubois", "rossi", "novak",
+                                   "kowalski", "garcia",  "jansen", "berg",   "weber", "silva"};
+static const char *const ROLES[] = {"admin",   "billing", "support",  "noreply",
+                                    "hr",      "info",    "security", "accounts",
+                                    "payroll", "it-desk", "helpdesk", "finance"};
+static const char *const CAPWORDS[] = {"Dark",    "Black", "Shadow", "Cobalt", "Iron",  "Silent",
+                                       "Crimson", "Ghost", "Frost",  "Night",  "Storm", "Viper",
+                                       "Raven",   "Hydra", "Lunar",  "Zero"};
 static const char *const COUNTRIES[] = {"DE", "FR", "PL", "NL", "EE", "AT", "CH", "SE", "FI", "IT",
                                         "ES", "PT", "CZ", "SK", "RO", "BG", "GR", "JP", "BR", "AU",
                                         "CA", "NO", "DK", "LT", "LV", "UA", "IL", "KR", "NZ", "IE"};
 
 /* First octets: benign public addresses come from big-cloud/ISP blocks, indicator addresses
  * from all other public blocks. Any indicator set is thus disjoint from the benign addresses. */
-static const uint8_t BENIGN_OCTETS[] = {3,   8,   13,  15,  17,  18,  20,  23,  34,  35,
-                                        40,  44,  52,  54,  64,  66,  74,  104, 107, 108,
-                                        130, 140, 142, 143, 151, 157, 162, 166, 168, 173,
-                                        184, 199, 204, 206, 208, 209, 216};
+static const uint8_t BENIGN_OCTETS[] = {
+    3,   8,   13,  15,  17,  18,  20,  23,  34,  35,  40,  44,  52,  54,  64,  66,  74,  104, 107,
+    108, 130, 140, 142, 143, 151, 157, 162, 166, 168, 173, 184, 199, 204, 206, 208, 209, 216};
 
 static int octet_reserved(unsigned o)
 {
@@ -394,8 +408,7 @@ static void init_octets(void)
         int benign = 0;
         for (size_t i = 0; i < NELEM(BENIGN_OCTETS); i++)
             benign |= BENIGN_OCTETS[i] == o;
-        if (!benign && !octet_reserved(o))
-            ioc_octets[n_ioc_octets++] = (uint8_t)o;
+        if (!benign && !octet_reserved(o)) ioc_octets[n_ioc_octets++] = (uint8_t)o;
     }
 }
 
@@ -409,17 +422,14 @@ static int parse_ip4(const char *s, size_t n, uint32_t *out)
             v = v * 10 + (unsigned)(s[i++] - '0');
             digits++;
         }
-        if (!digits || digits > 3 || v > 255)
-            return -1;
+        if (!digits || digits > 3 || v > 255) return -1;
         ip = ip << 8 | v;
         if (part < 3) {
-            if (i >= n || s[i] != '.')
-                return -1;
+            if (i >= n || s[i] != '.') return -1;
             i++;
         }
     }
-    if (i != n)
-        return -1;
+    if (i != n) return -1;
     *out = ip;
     return 0;
 }
@@ -446,10 +456,23 @@ static uint64_t parse_size(const char *s, const char *what)
         exit(2);
     }
     switch (*end) {
-    case 'k': case 'K': v <<= 10; end++; break;
-    case 'm': case 'M': v <<= 20; end++; break;
-    case 'g': case 'G': v <<= 30; end++; break;
-    default: break;
+    case 'k':
+    case 'K':
+        v <<= 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        v <<= 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        v <<= 30;
+        end++;
+        break;
+    default:
+        break;
     }
     if (*end) {
         fprintf(stderr, "trawl-gen: bad %s '%s'\n", what, s);
@@ -460,8 +483,7 @@ static uint64_t parse_size(const char *s, const char *what)
 
 static FILE *open_out(const char *path)
 {
-    if (!path || !strcmp(path, "-"))
-        return stdout;
+    if (!path || !strcmp(path, "-")) return stdout;
     FILE *f = fopen(path, "wb");
     if (!f) {
         fprintf(stderr, "trawl-gen: %s: %s\n", path, strerror(errno));
@@ -473,8 +495,7 @@ static FILE *open_out(const char *path)
 
 static void close_out(FILE *f, const char *path)
 {
-    if (!f)
-        return;
+    if (!f) return;
     if (fflush(f) || ferror(f) || (f != stdout && fclose(f))) {
         fprintf(stderr, "trawl-gen: %s: write error: %s\n", path ? path : "stdout",
                 strerror(errno));
@@ -490,11 +511,11 @@ static void close_out(FILE *f, const char *path)
  * expected hits when scanned with the 100k or 1M set. */
 struct igen {
     struct rng r;
-    struct map vals;  /* every value, all types */
-    struct map regs;  /* last two labels of every host used by any indicator or REAL_HOSTS */
-    struct map ips;   /* IPv4 indicators and URL hosts */
-    uint8_t *cidr24;  /* /24 units covered by CIDR indicators (bitmap, 2^24 bits) */
-    uint8_t *ip24;    /* /24 units holding an address indicator */
+    struct map vals; /* every value, all types */
+    struct map regs; /* last two labels of every host used by any indicator or REAL_HOSTS */
+    struct map ips;  /* IPv4 indicators and URL hosts */
+    uint8_t *cidr24; /* /24 units covered by CIDR indicators (bitmap, 2^24 bits) */
+    uint8_t *ip24;   /* /24 units holding an address indicator */
 };
 
 static inline int bit_get(const uint8_t *bm, uint32_t i)
@@ -520,8 +541,7 @@ static uint32_t gen_addr(struct igen *g)
 {
     for (;;) {
         uint32_t ip = ioc_ip(g);
-        if (bit_get(g->cidr24, ip >> 8) || map_get(&g->ips, ip))
-            continue;
+        if (bit_get(g->cidr24, ip >> 8) || map_get(&g->ips, ip)) continue;
         map_put(&g->ips, ip, 1);
         bit_set(g->ip24, ip >> 8);
         return ip;
@@ -552,8 +572,7 @@ static size_t gen_cidr(struct igen *g, char *buf)
         int clash = 0;
         for (uint32_t i = 0; i < units && !clash; i++)
             clash = bit_get(g->cidr24, first + i) || bit_get(g->ip24, first + i);
-        if (clash)
-            continue;
+        if (clash) continue;
         for (uint32_t i = 0; i < units; i++)
             bit_set(g->cidr24, first + i);
         char *p = put_ip4(buf, net);
@@ -566,7 +585,8 @@ static size_t gen_cidr(struct igen *g, char *buf)
 static size_t gen_ipv6(struct igen *g, char *buf)
 {
     char *p = buf;
-    unsigned first = rng_pct(&g->r, 70) ? 0x2a00 + rng_below(&g->r, 16) : 0x2400 + rng_below(&g->r, 16);
+    unsigned first =
+        rng_pct(&g->r, 70) ? 0x2a00 + rng_below(&g->r, 16) : 0x2400 + rng_below(&g->r, 16);
     p = put_hex16(p, first);
     if (rng_pct(&g->r, 50)) {
         for (int i = 0; i < 3; i++) {
@@ -603,15 +623,14 @@ static char *gen_regname(struct igen *g, char *p)
         }
         *q++ = '.';
         q = put_str(q, PICK(&g->r, IOC_TLDS));
-        if (map_put(&g->regs, hstr(p, (size_t)(q - p)), 1))
-            return q;
+        if (map_put(&g->regs, hstr(p, (size_t)(q - p)), 1)) return q;
     }
 }
 
 static char *gen_sub(struct igen *g, char *p)
 {
-    static const char *const subs[] = {"login", "secure", "mail", "cdn", "update", "api",
-                                       "portal", "www2", "m", "dl", "files", "auth"};
+    static const char *const subs[] = {"login",  "secure", "mail", "cdn", "update", "api",
+                                       "portal", "www2",   "m",    "dl",  "files",  "auth"};
     if (rng_pct(&g->r, 50))
         p = put_str(p, PICK(&g->r, subs));
     else
@@ -623,19 +642,18 @@ static char *gen_sub(struct igen *g, char *p)
 static size_t gen_domain(struct igen *g, char *buf)
 {
     char *p = buf;
-    if (rng_pct(&g->r, 30))
-        p = gen_sub(g, p);
+    if (rng_pct(&g->r, 30)) p = gen_sub(g, p);
     return (size_t)(gen_regname(g, p) - buf);
 }
 
-static const char *const URL_DIRS[] = {"wp-content", "wp-includes", "admin", "images", "uploads",
-                                       "files", "api", "gate", "panel", "inc", "tmp", "download",
-                                       "docs", "invoice", "update", "js", "static", "cgi-bin",
-                                       "bins", "assets"};
-static const char *const URL_FILES[] = {"gate", "load", "index", "panel", "config", "update",
-                                        "install", "check", "data", "login", "img", "bot"};
-static const char *const URL_EXTS[] = {"php", "exe", "bin", "zip", "js", "html", "doc",
-                                       "sh", "txt", "jpg", "dat", "aspx"};
+static const char *const URL_DIRS[] = {"wp-content", "wp-includes", "admin",   "images",  "uploads",
+                                       "files",      "api",         "gate",    "panel",   "inc",
+                                       "tmp",        "download",    "docs",    "invoice", "update",
+                                       "js",         "static",      "cgi-bin", "bins",    "assets"};
+static const char *const URL_FILES[] = {"gate",    "load",  "index", "panel", "config", "update",
+                                        "install", "check", "data",  "login", "img",    "bot"};
+static const char *const URL_EXTS[] = {"php", "exe", "bin", "zip", "js",  "html",
+                                       "doc", "sh",  "txt", "jpg", "dat", "aspx"};
 
 /* URL paths never contain '_' while filename indicators always do, so no URL indicator
  * contains a filename indicator. */
@@ -653,8 +671,7 @@ static size_t gen_url(struct igen *g, char *buf)
             p = put_str(p, PICK(&g->r, ports));
         }
     } else {
-        if (rng_pct(&g->r, 30))
-            p = gen_sub(g, p);
+        if (rng_pct(&g->r, 30)) p = gen_sub(g, p);
         p = gen_regname(g, p);
     }
     int segs = (int)rng_below(&g->r, 3);
@@ -696,15 +713,13 @@ static size_t gen_email(struct igen *g, char *buf)
         p = put_str(p, PICK(&g->r, LAST));
     } else if (u < 70) {
         p = put_str(p, PICK(&g->r, ROLES));
-        if (rng_pct(&g->r, 50))
-            p = put_digits(p, &g->r, 1 + (int)rng_below(&g->r, 3));
+        if (rng_pct(&g->r, 50)) p = put_digits(p, &g->r, 1 + (int)rng_below(&g->r, 3));
     } else {
         p = put_str(p, PICK(&g->r, FIRST));
         p = put_digits(p, &g->r, 2 + (int)rng_below(&g->r, 3));
     }
     *p++ = '@';
-    if (rng_pct(&g->r, 15))
-        PUTS(p, "mail.");
+    if (rng_pct(&g->r, 15)) PUTS(p, "mail.");
     return (size_t)(gen_regname(g, p) - buf);
 }
 
@@ -716,16 +731,16 @@ static size_t gen_hash(struct igen *g, char *buf, int n)
 /* Filename indicators always contain '_' plus a random token: never a benign file name. */
 static size_t gen_filename(struct igen *g, char *buf)
 {
-    static const char *const procs[] = {"svchost", "explorer", "lsass",   "winlogon", "csrss",
-                                        "rundll32", "taskhost", "dllhost", "conhost", "spoolsv",
-                                        "services", "wininit", "chrome",  "update",   "msedge",
-                                        "onedrive"};
-    static const char *const lures[] = {"invoice", "payment", "order",   "scan",     "document",
-                                        "contract", "salary", "receipt", "shipping", "resume",
-                                        "report",  "statement"};
+    static const char *const procs[] = {"svchost", "explorer", "lsass",    "winlogon",
+                                        "csrss",   "rundll32", "taskhost", "dllhost",
+                                        "conhost", "spoolsv",  "services", "wininit",
+                                        "chrome",  "update",   "msedge",   "onedrive"};
+    static const char *const lures[] = {"invoice",  "payment",  "order",  "scan",
+                                        "document", "contract", "salary", "receipt",
+                                        "shipping", "resume",   "report", "statement"};
     static const char *const lure_ext[] = {".pdf.exe", ".doc.js", ".xls.scr", ".pdf.lnk", ".zip",
                                            ".iso",     ".docm",   ".xlsm",    ".hta",     ".vbs"};
-    static const char *const nix[] = {"kworker", "kdevtmpfs", "xmrig", "dbus", "systemd",
+    static const char *const nix[] = {"kworker", "kdevtmpfs", "xmrig", "dbus",     "systemd",
                                       "sshd",    "cron",      "httpd", "kthreadd", "watchdog"};
     static const char *const nix_ext[] = {"", "", ".sh", ".elf", ".so"};
     static const char *const win_ext[] = {".exe", ".exe", ".dll", ".scr"};
@@ -812,17 +827,28 @@ static size_t gen_string(struct igen *g, char *buf)
 static size_t gen_value(struct igen *g, int type, char *buf)
 {
     switch (type) {
-    case T_IPV4: return gen_ipv4(g, buf);
-    case T_IPV6: return gen_ipv6(g, buf);
-    case T_CIDR: return gen_cidr(g, buf);
-    case T_DOMAIN: return gen_domain(g, buf);
-    case T_URL: return gen_url(g, buf);
-    case T_EMAIL: return gen_email(g, buf);
-    case T_MD5: return gen_hash(g, buf, 32);
-    case T_SHA1: return gen_hash(g, buf, 40);
-    case T_SHA256: return gen_hash(g, buf, 64);
-    case T_FILENAME: return gen_filename(g, buf);
-    default: return gen_string(g, buf);
+    case T_IPV4:
+        return gen_ipv4(g, buf);
+    case T_IPV6:
+        return gen_ipv6(g, buf);
+    case T_CIDR:
+        return gen_cidr(g, buf);
+    case T_DOMAIN:
+        return gen_domain(g, buf);
+    case T_URL:
+        return gen_url(g, buf);
+    case T_EMAIL:
+        return gen_email(g, buf);
+    case T_MD5:
+        return gen_hash(g, buf, 32);
+    case T_SHA1:
+        return gen_hash(g, buf, 40);
+    case T_SHA256:
+        return gen_hash(g, buf, 64);
+    case T_FILENAME:
+        return gen_filename(g, buf);
+    default:
+        return gen_string(g, buf);
     }
 }
 
@@ -834,8 +860,7 @@ static void csv_field(FILE *f, const char *s, size_t n)
     }
     fputc('"', f);
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"')
-            fputc('"', f);
+        if (s[i] == '"') fputc('"', f);
         fputc(s[i], f);
     }
     fputc('"', f);
@@ -879,14 +904,12 @@ static uint64_t parse_count(const char *s)
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s)
-        goto bad;
+    if (errno || end == s) goto bad;
     if (*end == 'k' || *end == 'K')
         v *= 1000, end++;
     else if (*end == 'm' || *end == 'M')
         v *= 1000000, end++;
-    if (*end)
-        goto bad;
+    if (*end) goto bad;
     return v;
 bad:
     fprintf(stderr, "trawl-gen: bad count '%s'\n", s);
@@ -952,8 +975,7 @@ static int cmd_iocs(int argc, char **argv)
     FILE *fo = open_out(out), *fp = patterns ? open_out(patterns) : NULL,
          *fy = yara ? open_out(yara) : NULL;
     fputs("type,value,tlp,severity,source\n", fo);
-    if (fy)
-        fputs("// generated by trawl-gen; same strings as the CSV, nocase fullword\n", fy);
+    if (fy) fputs("// generated by trawl-gen; same strings as the CSV, nocase fullword\n", fy);
 
     char src[64];
     int srclen = 0;
@@ -987,16 +1009,14 @@ static int cmd_iocs(int argc, char **argv)
         fprintf(fo, ",%s,%s,%.*s\n", tlp, sev, srclen, src);
         /* The plain matchable text: a CIDR as its network address. */
         size_t pn = n;
-        if (type == T_CIDR)
-            pn = (size_t)((char *)memchr(buf, '/', n) - buf);
+        if (type == T_CIDR) pn = (size_t)((char *)memchr(buf, '/', n) - buf);
         if (fp) {
             fwrite(buf, 1, pn, fp);
             fputc('\n', fp);
         }
         if (fy) {
             if (i % YARA_PER_RULE == 0) {
-                if (i)
-                    fputs("    condition:\n        any of them\n}\n\n", fy);
+                if (i) fputs("    condition:\n        any of them\n}\n\n", fy);
                 fprintf(fy, "rule trawl_bench_%04u\n{\n    strings:\n",
                         (unsigned)(i / YARA_PER_RULE));
             }
@@ -1005,8 +1025,7 @@ static int cmd_iocs(int argc, char **argv)
             fputs("\" nocase fullword\n", fy);
         }
     }
-    if (fy && count)
-        fputs("    condition:\n        any of them\n}\n", fy);
+    if (fy && count) fputs("    condition:\n        any of them\n}\n", fy);
     close_out(fo, out);
     close_out(fp, patterns);
     close_out(fy, yara);
@@ -1039,8 +1058,8 @@ static const unsigned near_mask[K_COUNT] = {
     [K_DNS] = B(T_IPV4) | B(T_DOMAIN),
     [K_WEB] = B(T_IPV4) | B(T_FILENAME),
     [K_SYSLOG] = B(T_IPV4) | B(T_EMAIL) | B(T_FILENAME),
-    [K_JSON] = B(T_IPV4) | B(T_DOMAIN) | B(T_EMAIL) | B(T_MD5) | B(T_SHA1) | B(T_SHA256) |
-               B(T_FILENAME),
+    [K_JSON] =
+        B(T_IPV4) | B(T_DOMAIN) | B(T_EMAIL) | B(T_MD5) | B(T_SHA1) | B(T_SHA256) | B(T_FILENAME),
 };
 
 struct ioc {
@@ -1161,21 +1180,17 @@ static void rec(struct lg *g, const char *at, uint32_t idx, int near)
 static void rec_domains(struct lg *g, const char *h, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (i && h[i - 1] != '.')
-            continue;
+        if (i && h[i - 1] != '.') continue;
         const uint32_t *v = map_get(&g->dom, hstr(h + i, n - i));
-        if (v)
-            rec(g, h + i, *v, 0);
+        if (v) rec(g, h + i, *v, 0);
     }
 }
 
 static int ip_listed(const struct lg *g, uint32_t ip)
 {
-    if (map_get(&g->ip4, ip))
-        return 1;
+    if (map_get(&g->ip4, ip)) return 1;
     for (unsigned l = 0; l <= 32; l++)
-        if (map_get(&g->cidr, cidr_key(ip & prefix_mask(l), l)))
-            return 1;
+        if (map_get(&g->cidr, cidr_key(ip & prefix_mask(l), l))) return 1;
     return 0;
 }
 
@@ -1183,12 +1198,10 @@ static int ip_listed(const struct lg *g, uint32_t ip)
 static void rec_ip(struct lg *g, const char *at, uint32_t ip)
 {
     const uint32_t *v = map_get(&g->ip4, ip);
-    if (v)
-        rec(g, at, *v, 0);
+    if (v) rec(g, at, *v, 0);
     for (unsigned l = 0; l <= 32; l++) {
         v = map_get(&g->cidr, cidr_key(ip & prefix_mask(l), l));
-        if (v)
-            rec(g, at, *v, 0);
+        if (v) rec(g, at, *v, 0);
     }
 }
 
@@ -1199,17 +1212,20 @@ static uint32_t benign_pub_ip(struct lg *g)
     for (;;) {
         uint32_t ip = (uint32_t)PICK(&g->rb, BENIGN_OCTETS) << 24 | rng_below(&g->rb, 256) << 16 |
                       rng_below(&g->rb, 256) << 8 | (1 + rng_below(&g->rb, 254));
-        if (!bit_get(g->blocked16, ip >> 16) && !ip_listed(g, ip))
-            return ip;
+        if (!bit_get(g->blocked16, ip >> 16) && !ip_listed(g, ip)) return ip;
     }
 }
 
 static uint32_t benign_priv_ip(struct rng *r)
 {
     switch (rng_below(r, 3)) {
-    case 0: return 10u << 24 | rng_below(r, 65536) << 8 | (1 + rng_below(r, 254));
-    case 1: return 0xc0a80000u | rng_below(r, 4) << 8 | (2 + rng_below(r, 250));
-    default: return (172u << 24 | (16 + rng_below(r, 16)) << 16) | rng_below(r, 256) << 8 | (1 + rng_below(r, 254));
+    case 0:
+        return 10u << 24 | rng_below(r, 65536) << 8 | (1 + rng_below(r, 254));
+    case 1:
+        return 0xc0a80000u | rng_below(r, 4) << 8 | (2 + rng_below(r, 250));
+    default:
+        return (172u << 24 | (16 + rng_below(r, 16)) << 16) | rng_below(r, 256) << 8 |
+               (1 + rng_below(r, 254));
     }
 }
 
@@ -1217,8 +1233,8 @@ static void build_pools(struct lg *g)
 {
     char b[512];
     char *p;
-    static const char *const subs[] = {"www", "cdn", "api", "static", "img", "mail", "login",
-                                       "assets", "s3", "m", "shop", "news", "blog", "media"};
+    static const char *const subs[] = {"www",    "cdn", "api", "static", "img",  "mail", "login",
+                                       "assets", "s3",  "m",   "shop",   "news", "blog", "media"};
     while (g->hosts.n < 4096) {
         if (rng_pct(&g->rb, 25)) {
             p = put_str(b, PICK(&g->rb, REAL_HOSTS));
@@ -1236,8 +1252,7 @@ static void build_pools(struct lg *g)
             *p++ = '.';
             p = put_str(p, PICK(&g->rb, BENIGN_TLDS));
         }
-        if (!map_get(&g->forbid, hreg(b, (size_t)(p - b))))
-            pool_add(&g->hosts, b, (size_t)(p - b));
+        if (!map_get(&g->forbid, hreg(b, (size_t)(p - b)))) pool_add(&g->hosts, b, (size_t)(p - b));
     }
     for (int i = 0; i < 8192; i++) {
         p = put_ip4(b, benign_pub_ip(g));
@@ -1264,15 +1279,15 @@ static void build_pools(struct lg *g)
                 p = put_hex16(p, 1 + rng_below(&g->rb, 65535));
             }
         }
-        if (!map_get(&g->vals, hstr(b, (size_t)(p - b))))
-            pool_add(&g->v6, b, (size_t)(p - b));
+        if (!map_get(&g->vals, hstr(b, (size_t)(p - b)))) pool_add(&g->v6, b, (size_t)(p - b));
     }
-    static const char *const dirs[] = {"api/v1/items", "api/v2/users", "static/js", "static/css",
-                                       "images", "assets/img", "blog", "news", "products",
-                                       "search", "account", "cart", "wp-json/wp/v2", "media"};
-    static const char *const tails[] = {"index.html", "app.js", "main.css", "logo.png",
-                                        "favicon.ico", "style.css", "bundle.min.js", "feed.xml",
-                                        "robots.txt", "sitemap.xml", "data.json", "thumb.jpg"};
+    static const char *const dirs[] = {"api/v1/items",  "api/v2/users", "static/js", "static/css",
+                                       "images",        "assets/img",   "blog",      "news",
+                                       "products",      "search",       "account",   "cart",
+                                       "wp-json/wp/v2", "media"};
+    static const char *const tails[] = {"index.html",  "app.js",      "main.css",      "logo.png",
+                                        "favicon.ico", "style.css",   "bundle.min.js", "feed.xml",
+                                        "robots.txt",  "sitemap.xml", "data.json",     "thumb.jpg"};
     for (int i = 0; i < 2048; i++) {
         p = b;
         *p++ = '/';
@@ -1322,8 +1337,8 @@ static void build_pools(struct lg *g)
         p = put_str(p, PICK(&g->rb, LAST));
         pool_add(&g->users, b, (size_t)(p - b));
     }
-    static const char *const hns[] = {"web01",  "web02", "mail", "mx1", "fw-edge-2", "db01",
-                                      "vpn-gw", "dns1",  "ns2",  "build-7", "proxy1", "app03"};
+    static const char *const hns[] = {"web01",  "web02", "mail", "mx1",     "fw-edge-2", "db01",
+                                      "vpn-gw", "dns1",  "ns2",  "build-7", "proxy1",    "app03"};
     for (size_t i = 0; i < NELEM(hns); i++)
         pool_add(&g->hostnames, hns[i], strlen(hns[i]));
     static const char *const wins[] = {
@@ -1338,19 +1353,19 @@ static void build_pools(struct lg *g)
     };
     for (size_t i = 0; i < NELEM(wins); i++)
         pool_add(&g->winpaths, wins[i], strlen(wins[i]));
-    static const char *const files[] = {"report.pdf", "setup.exe", "backup.tar.gz", "notes.txt",
-                                        "photo.jpg", "Q3-results.xlsx", "agenda.docx",
-                                        "update.msi", "logrotate", "sessionclean"};
+    static const char *const files[] = {
+        "report.pdf",      "setup.exe",   "backup.tar.gz", "notes.txt", "photo.jpg",
+        "Q3-results.xlsx", "agenda.docx", "update.msi",    "logrotate", "sessionclean"};
     for (size_t i = 0; i < NELEM(files); i++)
         if (!map_get(&g->vals, hstr(files[i], strlen(files[i]))))
             pool_add(&g->files, files[i], strlen(files[i]));
-    static const char *const subjects[] = {"Meeting notes", "Re: invoice", "Weekly report",
-                                           "Your order has shipped", "Password expiry notice",
-                                           "Lunch?", "Fwd: contract draft", "Build failed"};
+    static const char *const subjects[] = {
+        "Meeting notes",          "Re: invoice", "Weekly report",       "Your order has shipped",
+        "Password expiry notice", "Lunch?",      "Fwd: contract draft", "Build failed"};
     for (size_t i = 0; i < NELEM(subjects); i++)
         pool_add(&g->subjects, subjects[i], strlen(subjects[i]));
 
-    struct pool *all[] = {&g->hosts, &g->pub, &g->priv, &g->v6, &g->paths, &g->uas,
+    struct pool *all[] = {&g->hosts, &g->pub,       &g->priv,     &g->v6,    &g->paths,   &g->uas,
                           &g->users, &g->hostnames, &g->winpaths, &g->files, &g->subjects};
     for (size_t i = 0; i < NELEM(all); i++)
         pool_seal(all[i]);
@@ -1377,8 +1392,8 @@ static void refresh_time(struct lg *g)
     snprintf(g->ts_sys, sizeof(g->ts_sys), "%s %2u %02u:%02u:%02u", MON[m - 1], d, hh, mi, ss);
     snprintf(g->ts_bind, sizeof(g->ts_bind), "%02u-%s-%04d %02u:%02u:%02u", d, MON[m - 1], y, hh,
              mi, ss);
-    snprintf(g->ts_web, sizeof(g->ts_web), "[%02u/%s/%04d:%02u:%02u:%02u +0000]", d, MON[m - 1],
-             y, hh, mi, ss);
+    snprintf(g->ts_web, sizeof(g->ts_web), "[%02u/%s/%04d:%02u:%02u:%02u +0000]", d, MON[m - 1], y,
+             hh, mi, ss);
     snprintf(g->ts_json, sizeof(g->ts_json), "%04d-%02u-%02uT%02u:%02u:%02u", y, m, d, hh, mi, ss);
 }
 
@@ -1489,8 +1504,7 @@ static char *f_email(struct lg *g, char *p, const struct plant *pl)
     p = put(p, pl->txt, pl->len);
     if (!pl->near) {
         char *at = memchr(e, '@', pl->len);
-        if (at)
-            rec_domains(g, at + 1, (size_t)(p - at - 1));
+        if (at) rec_domains(g, at + 1, (size_t)(p - at - 1));
     }
     return p;
 }
@@ -1510,14 +1524,13 @@ static char *benign_host(struct lg *g, char *p)
 
 static char *line_proxy(struct lg *g, char *p, const struct plant *pl)
 {
-    static const char *const codes[] = {"TCP_MISS/200", "TCP_MISS/200", "TCP_TUNNEL/200",
-                                        "TCP_HIT/200",  "TCP_MISS/304", "TCP_MISS/404",
+    static const char *const codes[] = {"TCP_MISS/200",   "TCP_MISS/200", "TCP_TUNNEL/200",
+                                        "TCP_HIT/200",    "TCP_MISS/304", "TCP_MISS/404",
                                         "TCP_DENIED/403", "TCP_MISS/301"};
-    static const char *const ctypes[] = {"text/html", "application/json", "image/png",
-                                         "application/javascript", "text/css", "-"};
+    static const char *const ctypes[] = {
+        "text/html", "application/json", "image/png", "application/javascript", "text/css", "-"};
     int ipslot = 0;
-    if (is_ipish(pl))
-        ipslot = pl->type == T_IPV6 ? 1 : 1 + (int)rng_below(&g->rp, 3);
+    if (is_ipish(pl)) ipslot = pl->type == T_IPV6 ? 1 : 1 + (int)rng_below(&g->rp, 3);
     p = put(p, g->ts_epoch, g->ts_epoch_len);
     *p++ = '.';
     p = put_uw(p, g->ms, 3);
@@ -1638,9 +1651,9 @@ static char *line_web(struct lg *g, char *p, const struct plant *pl)
 {
     static const char *const methods[] = {"GET", "GET", "GET", "GET", "POST", "HEAD"};
     static const char *const status[] = {"200", "200", "200", "304", "404", "301", "302", "500"};
-    p = is_ipish(pl) ? f_ip(g, p, pl)
-                     : (rng_pct(&g->rb, 10) ? put_pool(p, &g->v6, &g->rb)
-                                            : put_pool(p, &g->pub, &g->rb));
+    p = is_ipish(pl)
+            ? f_ip(g, p, pl)
+            : (rng_pct(&g->rb, 10) ? put_pool(p, &g->v6, &g->rb) : put_pool(p, &g->pub, &g->rb));
     PUTS(p, " - ");
     if (rng_pct(&g->rb, 15))
         p = put_pool(p, &g->users, &g->rb);
@@ -1698,9 +1711,14 @@ static char *benign_email(struct lg *g, char *p)
 
 static char *line_syslog(struct lg *g, char *p, const struct plant *pl)
 {
-    static const char *const sysprog[] = {"systemd[1]: Started Session ", "CRON[", "sshd[",
-                                          "postfix/qmgr[", "postfix/smtp[", "kernel: [",
-                                          "postfix/smtpd[", "sshd["};
+    static const char *const sysprog[] = {"systemd[1]: Started Session ",
+                                          "CRON[",
+                                          "sshd[",
+                                          "postfix/qmgr[",
+                                          "postfix/smtp[",
+                                          "kernel: [",
+                                          "postfix/smtpd[",
+                                          "sshd["};
     p = put(p, g->ts_sys, 15);
     *p++ = ' ';
     p = put_pool(p, &g->hostnames, &g->rb);
@@ -1967,14 +1985,11 @@ static const line_fn line_fns[K_COUNT] = {line_proxy, line_dns, line_web, line_s
 static int plantable_in(const struct lg *g, uint32_t idx, int kind, int near)
 {
     const struct ioc *c = &g->v[idx];
-    if (!c->plantable || !((near ? near_mask : hit_mask)[kind] & B(c->type)))
-        return 0;
+    if (!c->plantable || !((near ? near_mask : hit_mask)[kind] & B(c->type))) return 0;
     const char *s = ival(g, idx);
     if (c->type == T_STRING) {
-        if (kind == K_JSON && (memchr(s, '\\', c->len) || memchr(s, '"', c->len)))
-            return 0;
-        if (kind == K_WEB && memchr(s, '"', c->len))
-            return 0;
+        if (kind == K_JSON && (memchr(s, '\\', c->len) || memchr(s, '"', c->len))) return 0;
+        if (kind == K_WEB && memchr(s, '"', c->len)) return 0;
     }
     return 1;
 }
@@ -1983,8 +1998,7 @@ static int pick_kind(struct lg *g, uint32_t idx, int near)
 {
     int ks[K_COUNT], n = 0;
     for (int k = 0; k < K_COUNT; k++)
-        if ((g->kinds & B(k)) && plantable_in(g, idx, k, near))
-            ks[n++] = k;
+        if ((g->kinds & B(k)) && plantable_in(g, idx, k, near)) ks[n++] = k;
     return n ? ks[rng_below(&g->rp, (uint32_t)n)] : -1;
 }
 
@@ -2011,20 +2025,17 @@ static int make_near(struct lg *g, uint32_t idx)
             *p++ = (char)('1' + rng_below(&g->rp, 9));
             p = put(p, v, n);
             *p++ = (char)('0' + rng_below(&g->rp, 10));
-            if (near_ip_bad(g, b, (size_t)(p - b)))
-                return -1;
+            if (near_ip_bad(g, b, (size_t)(p - b))) return -1;
         } else if (variant == 1) { /* 1.2.3.4 -> 1.2.3.4.5 */
             p = put(p, v, n);
             *p++ = '.';
             p = put_u(p, 1 + rng_below(&g->rp, 254));
             const char *dot = memchr(b, '.', (size_t)(p - b));
-            if (near_ip_bad(g, dot + 1, (size_t)(p - dot - 1)))
-                return -1;
+            if (near_ip_bad(g, dot + 1, (size_t)(p - dot - 1))) return -1;
         } else { /* 1.2.3.4 -> 21.2.3.4 */
             *p++ = (char)('1' + rng_below(&g->rp, 9));
             p = put(p, v, n);
-            if (near_ip_bad(g, b, (size_t)(p - b)))
-                return -1;
+            if (near_ip_bad(g, b, (size_t)(p - b))) return -1;
         }
         break;
     case T_DOMAIN: {
@@ -2043,10 +2054,8 @@ static int make_near(struct lg *g, uint32_t idx)
         }
         size_t m = (size_t)(p - b);
         for (size_t i = 0; i < m; i++)
-            if ((i == 0 || b[i - 1] == '.') && map_get(&g->dom, hstr(b + i, m - i)))
-                return -1;
-        if (map_get(&g->forbid, hreg(b, m)))
-            return -1;
+            if ((i == 0 || b[i - 1] == '.') && map_get(&g->dom, hstr(b + i, m - i))) return -1;
+        if (map_get(&g->forbid, hreg(b, m))) return -1;
         break;
     }
     case T_MD5:
@@ -2062,14 +2071,12 @@ static int make_near(struct lg *g, uint32_t idx)
     case T_EMAIL: /* user@dom -> xuser@dom */
         *p++ = (char)('a' + rng_below(&g->rp, 26));
         p = put(p, v, n);
-        if (map_get(&g->vals, hstr(b, (size_t)(p - b))))
-            return -1;
+        if (map_get(&g->vals, hstr(b, (size_t)(p - b)))) return -1;
         break;
     case T_FILENAME: /* file.exe -> xfile.exe */
         *p++ = (char)('a' + rng_below(&g->rp, 26));
         p = put(p, v, n);
-        if (map_get(&g->vals, hstr(b, (size_t)(p - b))))
-            return -1;
+        if (map_get(&g->vals, hstr(b, (size_t)(p - b)))) return -1;
         break;
     default:
         return -1;
@@ -2140,16 +2147,14 @@ static void load_iocs(struct lg *g, const char *path)
     while (p < end) {
         char *eol = memchr(p, '\n', (size_t)(end - p));
         char *le = eol ? eol : end, *next = eol ? eol + 1 : end;
-        if (le > p && le[-1] == '\r')
-            le--;
+        if (le > p && le[-1] == '\r') le--;
         size_t tl, vl;
         char *q = p;
         char *ts = csv_next(&q, le, &tl);
         char *vs = csv_next(&q, le, &vl);
         int type = type_parse(ts, tl);
         p = next;
-        if (type < 0 || vl == 0 || vl > 4000)
-            continue;
+        if (type < 0 || vl == 0 || vl > 4000) continue;
         if (g->n == cap) {
             cap *= 2;
             g->v = xrealloc(g->v, cap * sizeof(*g->v));
@@ -2195,12 +2200,10 @@ static void load_iocs(struct lg *g, const char *path)
             size_t hs, he;
             uint32_t ip;
             url_host(vs, vl, &hs, &he);
-            if (parse_ip4(vs + hs, he - hs, &ip))
-                map_put(&g->forbid, hreg(vs + hs, he - hs), 1);
+            if (parse_ip4(vs + hs, he - hs, &ip)) map_put(&g->forbid, hreg(vs + hs, he - hs), 1);
         } else if (type == T_EMAIL) {
             const char *at = memchr(vs, '@', vl);
-            if (at)
-                map_put(&g->forbid, hreg(at + 1, vl - (size_t)(at + 1 - vs)), 1);
+            if (at) map_put(&g->forbid, hreg(at + 1, vl - (size_t)(at + 1 - vs)), 1);
         }
         g->n++;
     }
@@ -2216,25 +2219,26 @@ static int cmp_u64(const void *a, const void *b)
 
 static void usage_logs(FILE *f)
 {
-    fputs("usage: trawl-gen logs --size BYTES --iocs IOCS.csv [--seed S]\n"
-          "                      [--kind mixed|proxy|dns|web|syslog|json] [-o FILE]\n"
-          "                      [--truth FILE] [--near FILE] [--plant N] [--near-count N]\n"
-          "\n"
-          "Writes about BYTES (suffixes K, M, G) of log lines that look real: squid access log,\n"
-          "BIND/dnsmasq queries, combined web log, syslog (sshd, postfix, kernel, cron), JSON\n"
-          "events. Benign values never contain an indicator. N indicators from IOCS.csv are\n"
-          "planted in fitting fields, plus near-misses that a correct matcher must not report\n"
-          "(11.2.3.45 for 1.2.3.4, notevil.com / evil.com.au for evil.com, an md5 inside a\n"
-          "64-hex run, xuser@dom, xfile.exe).\n"
-          "  --plant N       planted hits (default size/100000)\n"
-          "  --near-count N  near-misses (default: as many as --plant)\n"
-          "  --truth FILE    one line per expected hit: OFFSET<TAB>TYPE<TAB>VALUE, OFFSET the\n"
-          "                  0-based byte offset of the indicator's first byte (for a domain\n"
-          "                  planted as a.b.evil.com: where evil.com starts; for a CIDR: the\n"
-          "                  address inside it, VALUE the CIDR; URLs may be followed by more query)\n"
-          "  --near FILE     one line per near-miss: OFFSET<TAB>TYPE<TAB>INDICATOR<TAB>TEXT\n"
-          "                  (default: TRUTH.near when --truth is given)\n",
-          f);
+    fputs(
+        "usage: trawl-gen logs --size BYTES --iocs IOCS.csv [--seed S]\n"
+        "                      [--kind mixed|proxy|dns|web|syslog|json] [-o FILE]\n"
+        "                      [--truth FILE] [--near FILE] [--plant N] [--near-count N]\n"
+        "\n"
+        "Writes about BYTES (suffixes K, M, G) of log lines that look real: squid access log,\n"
+        "BIND/dnsmasq queries, combined web log, syslog (sshd, postfix, kernel, cron), JSON\n"
+        "events. Benign values never contain an indicator. N indicators from IOCS.csv are\n"
+        "planted in fitting fields, plus near-misses that a correct matcher must not report\n"
+        "(11.2.3.45 for 1.2.3.4, notevil.com / evil.com.au for evil.com, an md5 inside a\n"
+        "64-hex run, xuser@dom, xfile.exe).\n"
+        "  --plant N       planted hits (default size/100000)\n"
+        "  --near-count N  near-misses (default: as many as --plant)\n"
+        "  --truth FILE    one line per expected hit: OFFSET<TAB>TYPE<TAB>VALUE, OFFSET the\n"
+        "                  0-based byte offset of the indicator's first byte (for a domain\n"
+        "                  planted as a.b.evil.com: where evil.com starts; for a CIDR: the\n"
+        "                  address inside it, VALUE the CIDR; URLs may be followed by more query)\n"
+        "  --near FILE     one line per near-miss: OFFSET<TAB>TYPE<TAB>INDICATOR<TAB>TEXT\n"
+        "                  (default: TRUTH.near when --truth is given)\n",
+        f);
 }
 
 static int cmd_logs(int argc, char **argv)
@@ -2286,17 +2290,14 @@ static int cmd_logs(int argc, char **argv)
         g->kinds = B(K_COUNT) - 1;
     } else {
         for (int k = 0; k < K_COUNT; k++)
-            if (!strcmp(kind, kind_names[k]))
-                g->kinds = B(k);
+            if (!strcmp(kind, kind_names[k])) g->kinds = B(k);
         if (!g->kinds) {
             fprintf(stderr, "trawl-gen logs: unknown --kind '%s'\n", kind);
             return 2;
         }
     }
-    if (nplant == UINT64_MAX)
-        nplant = size / 100000 ? size / 100000 : 1;
-    if (nnear == UINT64_MAX)
-        nnear = nplant;
+    if (nplant == UINT64_MAX) nplant = size / 100000 ? size / 100000 : 1;
+    if (nnear == UINT64_MAX) nnear = nplant;
     char *near_default = NULL;
     if (truth && !nearp) {
         near_default = xcalloc(strlen(truth) + 8, 1);
@@ -2315,28 +2316,24 @@ static int cmd_logs(int argc, char **argv)
     for (uint32_t i = 0; i < g->n; i++) {
         int h = 0, nm = 0;
         for (int k = 0; k < K_COUNT; k++) {
-            if (!(g->kinds & B(k)))
-                continue;
+            if (!(g->kinds & B(k))) continue;
             h |= plantable_in(g, i, k, 0);
             nm |= plantable_in(g, i, k, 1);
         }
-        if (h)
-            g->hit_c[g->n_hit_c++] = i;
-        if (nm)
-            g->near_c[g->n_near_c++] = i;
+        if (h) g->hit_c[g->n_hit_c++] = i;
+        if (nm) g->near_c[g->n_near_c++] = i;
     }
-    if (!g->n_hit_c)
-        nplant = 0;
-    if (!g->n_near_c)
-        nnear = 0;
-    if (nplant == 0 && nnear == 0 && g->n)
+    if (g->n && !g->n_hit_c && !g->n_near_c && (nplant || nnear))
         fprintf(stderr, "trawl-gen logs: note: no indicator fits --kind %s; nothing planted\n",
                 kind);
+    if (!g->n_hit_c) nplant = 0;
+    if (!g->n_near_c) nnear = 0;
 
     /* Plant positions: sorted uniform byte targets. A line is planted once the output passes
      * the next target; the last 64 KiB stay clear so no planted line is ever cut off. */
     uint64_t span = size > 65536 ? size - 65536 : 1;
-    uint64_t *tp = xcalloc(nplant + 1, sizeof(uint64_t)), *tn = xcalloc(nnear + 1, sizeof(uint64_t));
+    uint64_t *tp = xcalloc(nplant + 1, sizeof(uint64_t)),
+             *tn = xcalloc(nnear + 1, sizeof(uint64_t));
     for (uint64_t i = 0; i < nplant; i++)
         tp[i] = rng_next(&g->rp) % span;
     for (uint64_t i = 0; i < nnear; i++)
@@ -2365,8 +2362,7 @@ static int cmd_logs(int argc, char **argv)
             for (int tries = 0; tries < 8 && !plp; tries++) {
                 uint32_t idx = g->hit_c[rng_below(&g->rp, (uint32_t)g->n_hit_c)];
                 int k = pick_kind(g, idx, 0);
-                if (k < 0)
-                    continue;
+                if (k < 0) continue;
                 pl = (struct plant){0, idx, g->v[idx].type, ival(g, idx), g->v[idx].len};
                 plp = &pl;
                 kind_now = k;
@@ -2376,8 +2372,7 @@ static int cmd_logs(int argc, char **argv)
             for (int tries = 0; tries < 16 && !plp; tries++) {
                 uint32_t idx = g->near_c[rng_below(&g->rp, (uint32_t)g->n_near_c)];
                 int k = pick_kind(g, idx, 1);
-                if (k < 0 || make_near(g, idx))
-                    continue;
+                if (k < 0 || make_near(g, idx)) continue;
                 pl = (struct plant){1, idx, g->v[idx].type, g->near_txt, g->near_len};
                 plp = &pl;
                 kind_now = k;
@@ -2394,8 +2389,7 @@ static int cmd_logs(int argc, char **argv)
         char *s = g->buf + g->len;
         char *e = line_fns[kind_now](g, s, plp);
         size_t ll = (size_t)(e - s);
-        if (pos + ll > size)
-            break;
+        if (pos + ll > size) break;
         for (int i = 0; i < g->npend; i++) {
             const struct pend *r = &g->pend[i];
             const struct ioc *c = &g->v[r->idx];
@@ -2450,10 +2444,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (!strcmp(argv[1], "iocs"))
-        return cmd_iocs(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "logs"))
-        return cmd_logs(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "iocs")) return cmd_iocs(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "logs")) return cmd_logs(argc - 1, argv + 1);
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(stdout);
         return 0;

@@ -23,6 +23,8 @@
 
 #define SUB_BLOCK (256u * 1024u)
 #define REGEX_OVERLAP 4096u
+#define NARROW_BEHIND 128u /* look-behind bytes narrowed before a sub-block */
+#define REGEX_BEHIND 256u /* <= the look-behind scan.c carries (512) */
 
 struct trawl_matcher {
     const struct trawl_db *db;
@@ -30,9 +32,11 @@ struct trawl_matcher {
     struct trawl_hit *hits;
     size_t nhits, cap;
     size_t overlap;
-    uint64_t *re_last;  /* per pattern: {re_serial, last accepted regex start + 1} */
-    uint64_t re_serial; /* bumped per regex pass: a start is only a repeat within one */
+    uint64_t *re_last;          /* per pattern: {re_serial, last accepted regex start + 1} */
+    uint64_t re_serial;         /* bumped per regex pass: a start is only a repeat within one */
     struct trawl_token_fns tok; /* token pass callbacks (tokens.c) */
+    uint8_t *narrow;            /* UTF-16LE narrowing buffer */
+    size_t narrow_cap;
     int oom;
 };
 
@@ -44,6 +48,8 @@ struct ctx {
     size_t scan_from; /* base offset of the scanned pointer */
     size_t lo, hi;    /* accepted start range, base offsets */
     uint64_t base_off;
+    bool narrow;   /* base is narrowed UTF-16LE text (see scan_narrow) */
+    size_t nstart; /* original base offset of narrowed byte 0 */
 };
 
 enum { CH_NONE = -1, CH_WIDE = 256 };
@@ -105,6 +111,11 @@ static void push_hit(struct ctx *c, size_t start, size_t len, uint32_t ioc, bool
         }
         m->hits = h;
         m->cap = cap;
+    }
+    if (c->narrow) { /* back to the UTF-16LE bytes */
+        start = c->nstart + 2 * start;
+        len *= 2;
+        wide = true;
     }
     m->hits[m->nhits++] = (struct trawl_hit){
         .offset = c->base_off + start, .ioc = ioc, .len = (uint16_t)(len > 65535 ? 65535 : len),
@@ -405,7 +416,7 @@ int trawl_matcher_new(const struct trawl_db *db, struct trawl_matcher **ret,
     if (!m)
         return trawl_error_set(err, TRAWL_ENOMEM, NULL, "out of memory");
     m->db = db;
-    hs_database_t *dbs[3] = {db->hs_lit, db->hs_u16, db->hs_re};
+    hs_database_t *dbs[3] = {db->hs_lit, db->hs_lit2, db->hs_re};
     for (int i = 0; i < 3; i++) {
         if (dbs[i] && hs_alloc_scratch(dbs[i], &m->scratch) != HS_SUCCESS) {
             trawl_matcher_free(m);
@@ -428,6 +439,15 @@ int trawl_matcher_new(const struct trawl_db *db, struct trawl_matcher **ret,
     /* longest literal, longest hash/IPv6 token, plus the lookahead of the
      * boundary rules: two characters, which are four bytes in UTF-16LE */
     m->overlap = (db->max_len > 66 ? db->max_len : 66) + 4;
+    if (db->utf16) { /* a UTF-16LE match spans twice its characters */
+        m->overlap *= 2;
+        m->narrow_cap = (SUB_BLOCK + NARROW_BEHIND + 2 * m->overlap + REGEX_OVERLAP) / 2 + 64;
+        m->narrow = malloc(m->narrow_cap);
+        if (!m->narrow) {
+            trawl_matcher_free(m);
+            return trawl_error_set(err, TRAWL_ENOMEM, NULL, "out of memory");
+        }
+    }
     if (db->hs_re && m->overlap < REGEX_OVERLAP)
         m->overlap = REGEX_OVERLAP;
     *ret = m;
@@ -441,6 +461,7 @@ void trawl_matcher_free(struct trawl_matcher *m)
     hs_free_scratch(m->scratch);
     free(m->hits);
     free(m->re_last);
+    free(m->narrow);
     free(m);
 }
 
@@ -461,6 +482,47 @@ static int run(struct ctx *c, hs_database_t *db, match_event_handler fn, size_t 
     return 0;
 }
 
+/* UTF-16LE. For each byte parity, the 16-bit units of the sub-block (plus
+ * look-behind and overlap) are narrowed to one byte each: a unit whose high
+ * byte is zero becomes its low byte, any other unit becomes 0x01, which is
+ * never a token character. The literal database and the token pass then
+ * run unchanged over the narrowed bytes, so every type that matches in
+ * ASCII also matches in UTF-16LE, with the same boundary rules applied to
+ * the neighbouring characters; push_hit maps offsets back. Each original
+ * offset belongs to one parity only, so nothing is found twice. */
+static int scan_narrow(struct trawl_matcher *m, const struct trawl_span *s, size_t sub,
+                       size_t sub_hi, size_t to, struct trawl_error *err)
+{
+    for (size_t par = 0; par < 2; par++) {
+        size_t start = sub > NARROW_BEHIND ? sub - NARROW_BEHIND : 0;
+        if ((start & 1) != par)
+            start++;
+        if (start + 1 >= to)
+            continue;
+        size_t n = (to - start) / 2;
+        if (n > m->narrow_cap)
+            n = m->narrow_cap;
+        const uint8_t *src = s->base + start;
+        for (size_t k = 0; k < n; k++)
+            m->narrow[k] = src[2 * k + 1] ? 0x01 : src[2 * k];
+        /* accepted: units whose first byte lies in [sub, sub_hi) */
+        size_t kl = sub > start ? (sub - start + 1) / 2 : 0;
+        size_t kh = (sub_hi - start + 1) / 2;
+        if (kh > n)
+            kh = n;
+        struct ctx c = {.m = m, .base = m->narrow, .len = n, .scan_from = kl, .lo = kl,
+                        .hi = kh, .base_off = s->base_off, .narrow = true, .nstart = start};
+        int r = run(&c, m->db->hs_lit, on_literal, n, err);
+        if (!r)
+            r = run(&c, m->db->hs_lit2, on_literal, n, err);
+        if (r)
+            return r;
+        if (m->tok.ipv4 || m->tok.hex || m->tok.ipv6)
+            trawl_tokens_scan(m->narrow, n, kl, kh, &m->tok, &c);
+    }
+    return 0;
+}
+
 int trawl_matcher_scan(struct trawl_matcher *m, const struct trawl_span *s,
                        struct trawl_error *err)
 {
@@ -478,13 +540,22 @@ int trawl_matcher_scan(struct trawl_matcher *m, const struct trawl_span *s,
         struct ctx c = {.m = m, .base = s->base, .len = s->len, .scan_from = sub,
                         .lo = sub, .hi = sub_hi, .base_off = s->base_off};
         int r = run(&c, db->hs_lit, on_literal, to, err);
-        if (!r && s->utf16)
-            r = run(&c, db->hs_u16, on_literal, to, err);
+        if (!r)
+            r = run(&c, db->hs_lit2, on_literal, to, err);
         if (!r && (m->tok.ipv4 || m->tok.hex || m->tok.ipv6))
             trawl_tokens_scan(s->base, s->len, sub, sub_hi, &m->tok, &c);
+        if (!r && s->utf16 && db->utf16)
+            r = scan_narrow(m, s, sub, sub_hi, to, err);
         m->re_serial++;
-        if (!r)
-            r = run(&c, db->hs_re, on_regex, to, err);
+        if (!r && db->hs_re) {
+            /* A regex may match from many starts ("a+b"). Scanning from a
+             * little before sub lets Hyperscan report the leftmost start of
+             * a match begun in an earlier span (rejected here, accepted
+             * there) instead of a later start inside this one. */
+            struct ctx rc = c;
+            rc.scan_from = sub > REGEX_BEHIND ? sub - REGEX_BEHIND : 0;
+            r = run(&rc, db->hs_re, on_regex, to, err);
+        }
         if (r)
             return r;
         if (m->oom)

@@ -172,7 +172,7 @@ static bool looks_binary(const uint8_t *p, size_t n)
 
 static bool want_utf16(struct scan *s, const uint8_t *p, size_t n)
 {
-    if (!s->db->hs_u16 || s->o->utf16 == 0)
+    if (!s->db->utf16 || s->o->utf16 == 0)
         return false;
     return s->o->utf16 > 0 || looks_binary(p, n);
 }

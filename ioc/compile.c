@@ -4,16 +4,17 @@
  *  - domains, URLs, e-mail addresses, file names and strings become literals
  *    of one caseless Hyperscan literal database (one flag group, so no mixed
  *    flag sets slow the scan); case-sensitive strings are confirmed in the
- *    match callback. UTF-16LE forms of strings, domains and file names go to
- *    a second literal database scanned only on binary input;
- *  - addresses and hashes are literals too while the set is small (fastest
- *    scan), and switch to token extraction (a tiny regex database that finds
- *    dotted quads / hex runs) plus hashed exact lookup once they are many,
- *    because a literal database of a million strings takes ~50 s and 2.4 GB
- *    to compile while a hash table takes a fraction of a second;
- *  - CIDRs always go through IPv4/IPv6 tokens and per-prefix-length tables,
+ *    match callback. UTF-16LE needs no patterns of its own: the engine
+ *    narrows UTF-16LE text to bytes and runs the same database over it;
+ *  - IPv4 addresses and hashes go to hash tables, found in the text by the
+ *    engine's token pass (engine/tokens.c): a literal database of a million
+ *    strings takes ~50 s and 2.4 GB to compile, a hash table a fraction of a
+ *    second, and the token pass is faster than literals on address-dense logs;
+ *  - IPv6 addresses are literals (three spellings) while few, tables beyond;
+ *  - CIDRs go to one table per prefix length, probed for each address token,
  *    so that every containing prefix is reported.
  * See docs/matching.md for the thresholds and the reasons. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@
 #include "db_internal.h"
 #include "dbimage.h"
 
+/* Above this many literals, two databases are compiled on two threads. */
+#define LIT_SHARD_MIN 200000u
 /* Above this count IPv6 addresses leave the literal database for tokens. */
 #define IPV6_LITERAL_MAX 1000u
 
@@ -39,7 +42,7 @@ struct builder {
     struct trawl_buf srcoffs;  /* uint32_t[] */
     struct trawl_buf pats;     /* struct trawl_db_pat[] */
     struct trawl_buf litbytes; /* storage for literal texts (offsets in lit vectors) */
-    struct litvec lit, u16, re;
+    struct litvec lit, re;
     uint32_t max_len;
     /* source interning: open addressing over source string offsets */
     uint32_t *src_slots;
@@ -107,19 +110,9 @@ static int add_pat(struct builder *b, struct litvec *v, uint32_t ioc, const char
     return r ? r : lit_push(v, &b->litbytes, s, len, id);
 }
 
-static int add_lit(struct builder *b, uint32_t ioc, const char *s, enum trawl_verify verify,
-                   bool with_u16)
+static int add_lit(struct builder *b, uint32_t ioc, const char *s, enum trawl_verify verify)
 {
-    size_t len = strlen(s);
-    int r = add_pat(b, &b->lit, ioc, s, len, verify, false);
-    if (r || !with_u16) return r;
-    char tmp[2 * TRAWL_IOC_MAX + 2];
-    if (len > TRAWL_IOC_MAX) return 0;
-    for (size_t i = 0; i < len; i++) {
-        tmp[2 * i] = s[i];
-        tmp[2 * i + 1] = 0;
-    }
-    return add_pat(b, &b->u16, ioc, tmp, 2 * len, verify, true);
+    return add_pat(b, &b->lit, ioc, s, strlen(s), verify, false);
 }
 
 static int kv_push(struct trawl_buf *t, uint64_t key, uint32_t ioc)
@@ -142,10 +135,10 @@ static int add_ipv6_literals(struct builder *b, uint32_t ioc, const char *canon)
         o0 += (size_t)snprintf(full0 + o0, sizeof(full0) - o0, g ? ":%04x" : "%04x", v);
         o1 += (size_t)snprintf(full + o1, sizeof(full) - o1, g ? ":%x" : "%x", v);
     }
-    int r = add_lit(b, ioc, canon, TRAWL_V_IPV6, false);
-    if (!r && strcmp(full0, canon)) r = add_lit(b, ioc, full0, TRAWL_V_IPV6, false);
+    int r = add_lit(b, ioc, canon, TRAWL_V_IPV6);
+    if (!r && strcmp(full0, canon)) r = add_lit(b, ioc, full0, TRAWL_V_IPV6);
     if (!r && strcmp(full, canon) && strcmp(full, full0))
-        r = add_lit(b, ioc, full, TRAWL_V_IPV6, false);
+        r = add_lit(b, ioc, full, TRAWL_V_IPV6);
     return r;
 }
 
@@ -186,7 +179,7 @@ static uint32_t intern_source(struct builder *b, const char *s)
     return b->nsources - 1;
 }
 
-static int add_ioc(struct builder *b, const struct trawl_ioc_view *v, bool utf16)
+static int add_ioc(struct builder *b, const struct trawl_ioc_view *v)
 {
     uint32_t idx = (uint32_t)(b->iocs.len / sizeof(struct trawl_db_ioc));
     struct trawl_db_ioc rec = {
@@ -222,7 +215,7 @@ static int add_ioc(struct builder *b, const struct trawl_ioc_view *v, bool utf16
                 return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "bad IPv4 %s", v->value);
             return kv_push(&b->ipv4, a, idx);
         }
-        return add_lit(b, idx, v->value, TRAWL_V_IPV4, false);
+        return add_lit(b, idx, v->value, TRAWL_V_IPV4);
     case TRAWL_T_IPV6:
         if (b->ipv6_tokens) {
             uint8_t a[16];
@@ -235,22 +228,22 @@ static int add_ioc(struct builder *b, const struct trawl_ioc_view *v, bool utf16
         return add_cidr(b, idx, v->value);
     case TRAWL_T_DOMAIN:
         return add_lit(b, idx, v->value,
-                       (v->flags & TRAWL_IOC_EXACT) ? TRAWL_V_DOMAIN_X : TRAWL_V_DOMAIN, utf16);
+                       (v->flags & TRAWL_IOC_EXACT) ? TRAWL_V_DOMAIN_X : TRAWL_V_DOMAIN);
     case TRAWL_T_URL:
-        return add_lit(b, idx, v->value, TRAWL_V_URL, false);
+        return add_lit(b, idx, v->value, TRAWL_V_URL);
     case TRAWL_T_EMAIL:
-        return add_lit(b, idx, v->value, TRAWL_V_EMAIL, false);
+        return add_lit(b, idx, v->value, TRAWL_V_EMAIL);
     case TRAWL_T_MD5:
     case TRAWL_T_SHA1:
     case TRAWL_T_SHA256:
         if (b->hash_tokens)
             return kv_push(&b->hashes, trawl_hash64(v->value, rec.value_len, 0), idx);
-        return add_lit(b, idx, v->value, TRAWL_V_HASH, false);
+        return add_lit(b, idx, v->value, TRAWL_V_HASH);
     case TRAWL_T_FILENAME:
-        return add_lit(b, idx, v->value, TRAWL_V_FILENAME, utf16);
+        return add_lit(b, idx, v->value, TRAWL_V_FILENAME);
     case TRAWL_T_STRING:
         return add_lit(b, idx, v->value,
-                       (v->flags & TRAWL_IOC_NOCASE) ? TRAWL_V_NONE : TRAWL_V_CASED, utf16);
+                       (v->flags & TRAWL_IOC_NOCASE) ? TRAWL_V_NONE : TRAWL_V_CASED);
     case TRAWL_T_REGEX: {
         struct trawl_db_pat p = {.ioc = idx, .len = 0, .verify = TRAWL_V_REGEX};
         unsigned id = (unsigned)(b->pats.len / sizeof(p));
@@ -289,39 +282,107 @@ static int table_section(struct dbimage *img, unsigned id, const struct trawl_bu
     return r;
 }
 
-static int hs_section(struct builder *b, struct dbimage *img, unsigned id, struct litvec *v,
-                      bool literal)
+/* One Hyperscan literal compile, run on its own thread for shards. */
+struct litjob {
+    const char *const *expr;
+    const unsigned *flags, *ids;
+    const size_t *lens;
+    unsigned n;
+    hs_database_t *db;
+    hs_compile_error_t *ce;
+    hs_error_t he;
+};
+
+static void *litjob_run(void *arg)
 {
-    if (!v->n) return 0;
+    struct litjob *j = arg;
+    j->he = hs_compile_lit_multi(j->expr, j->flags, j->ids, j->lens, j->n, HS_MODE_BLOCK, NULL,
+                                 &j->db, &j->ce);
+    return NULL;
+}
+
+static int serialize_section(struct builder *b, struct dbimage *img, unsigned id,
+                             hs_database_t *db)
+{
+    char *bytes = NULL;
+    size_t len = 0;
+    hs_error_t he = hs_serialize_database(db, &bytes, &len);
+    if (he != HS_SUCCESS)
+        return trawl_error_set(b->err, TRAWL_EHS, NULL, "hs_serialize_database failed (%d)", he);
+    int r = dbimage_add(img, id, bytes, len);
+    free(bytes);
+    b->info.hs_bytes += len;
+    return r;
+}
+
+/* The literal database. Hyperscan's literal compile time grows faster than
+ * the number of literals (100k: 3.6 s, 370k: 18 s, 1M: 53 s here), so
+ * beyond LIT_SHARD_MIN the literals are split into two databases compiled
+ * on two threads; the scan then runs both. */
+static int literal_sections(struct builder *b, struct dbimage *img)
+{
+    struct litvec *v = &b->lit;
+    if (!v->n)
+        return 0;
+    lit_fix(v, &b->litbytes);
+    unsigned *flags = malloc(v->n * sizeof(*flags));
+    if (!flags)
+        return TRAWL_ENOMEM;
+    for (size_t i = 0; i < v->n; i++)
+        flags[i] = HS_FLAG_CASELESS;
+    unsigned half = v->n > LIT_SHARD_MIN ? (unsigned)(v->n / 2) : (unsigned)v->n;
+    struct litjob jobs[2] = {
+        {v->expr, flags, v->ids, v->lens, half, NULL, NULL, HS_SUCCESS},
+        {v->expr + half, flags + half, v->ids + half, v->lens + half, (unsigned)v->n - half,
+         NULL, NULL, HS_SUCCESS},
+    };
+    pthread_t th;
+    bool threaded = jobs[1].n && !pthread_create(&th, NULL, litjob_run, &jobs[1]);
+    litjob_run(&jobs[0]);
+    if (threaded)
+        pthread_join(th, NULL);
+    else if (jobs[1].n)
+        litjob_run(&jobs[1]);
+    free(flags);
+    int r = 0;
+    for (int i = 0; i < 2; i++) {
+        if (!jobs[i].n)
+            continue;
+        if (!r && jobs[i].he != HS_SUCCESS)
+            r = trawl_error_set(b->err, TRAWL_EHS, NULL, "Hyperscan compile failed: %s",
+                                jobs[i].ce ? jobs[i].ce->message : "unknown error");
+        if (!r)
+            r = serialize_section(b, img, i ? DBS_HS_LIT2 : DBS_HS_LIT, jobs[i].db);
+        hs_free_compile_error(jobs[i].ce);
+        hs_free_database(jobs[i].db);
+    }
+    return r;
+}
+
+static int regex_section(struct builder *b, struct dbimage *img)
+{
+    struct litvec *v = &b->re;
+    if (!v->n)
+        return 0;
     lit_fix(v, &b->litbytes);
     hs_database_t *db = NULL;
     hs_compile_error_t *ce = NULL;
-    hs_error_t he;
-    if (literal) {
-        unsigned *flags = malloc(v->n * sizeof(*flags));
-        if (!flags) return TRAWL_ENOMEM;
-        for (size_t i = 0; i < v->n; i++)
-            flags[i] = HS_FLAG_CASELESS;
-        he = hs_compile_lit_multi(v->expr, flags, v->ids, v->lens, (unsigned)v->n, HS_MODE_BLOCK,
-                                  NULL, &db, &ce);
-        free(flags);
-    } else {
-        unsigned *flags = malloc(v->n * sizeof(*flags));
-        if (!flags) return TRAWL_ENOMEM;
-        for (size_t i = 0; i < v->n; i++)
-            flags[i] = HS_FLAG_SOM_LEFTMOST | HS_FLAG_ALLOWEMPTY;
-        he =
-            hs_compile_multi(v->expr, flags, v->ids, (unsigned)v->n, HS_MODE_BLOCK, NULL, &db, &ce);
-        free(flags);
-        if (he != HS_SUCCESS && ce && ce->expression >= 0) {
-            const struct trawl_db_pat *p = (const struct trawl_db_pat *)b->pats.data;
-            const struct trawl_db_ioc *ioc =
-                (const struct trawl_db_ioc *)b->iocs.data + p[v->ids[ce->expression]].ioc;
-            trawl_error_set(b->err, TRAWL_EINVAL, NULL, "regex \"%s\" rejected by Hyperscan: %s",
-                            b->strings.data + ioc->value_off, ce->message);
-            hs_free_compile_error(ce);
-            return TRAWL_EINVAL;
-        }
+    unsigned *flags = malloc(v->n * sizeof(*flags));
+    if (!flags)
+        return TRAWL_ENOMEM;
+    for (size_t i = 0; i < v->n; i++)
+        flags[i] = HS_FLAG_SOM_LEFTMOST | HS_FLAG_ALLOWEMPTY;
+    hs_error_t he =
+        hs_compile_multi(v->expr, flags, v->ids, (unsigned)v->n, HS_MODE_BLOCK, NULL, &db, &ce);
+    free(flags);
+    if (he != HS_SUCCESS && ce && ce->expression >= 0) {
+        const struct trawl_db_pat *p = (const struct trawl_db_pat *)b->pats.data;
+        const struct trawl_db_ioc *ioc =
+            (const struct trawl_db_ioc *)b->iocs.data + p[v->ids[ce->expression]].ioc;
+        trawl_error_set(b->err, TRAWL_EINVAL, NULL, "regex \"%s\" rejected by Hyperscan: %s",
+                        b->strings.data + ioc->value_off, ce->message);
+        hs_free_compile_error(ce);
+        return TRAWL_EINVAL;
     }
     if (he != HS_SUCCESS) {
         trawl_error_set(b->err, TRAWL_EHS, NULL, "Hyperscan compile failed: %s",
@@ -329,15 +390,8 @@ static int hs_section(struct builder *b, struct dbimage *img, unsigned id, struc
         hs_free_compile_error(ce);
         return TRAWL_EHS;
     }
-    char *bytes = NULL;
-    size_t len = 0;
-    he = hs_serialize_database(db, &bytes, &len);
+    int r = serialize_section(b, img, DBS_HS_RE, db);
     hs_free_database(db);
-    if (he != HS_SUCCESS)
-        return trawl_error_set(b->err, TRAWL_EHS, NULL, "hs_serialize_database failed (%d)", he);
-    int r = dbimage_add(img, id, bytes, len);
-    free(bytes);
-    b->info.hs_bytes += len;
     return r;
 }
 
@@ -350,7 +404,6 @@ static void builder_free(struct builder *b)
     trawl_buf_free(&b->pats);
     trawl_buf_free(&b->litbytes);
     lit_free(&b->lit);
-    lit_free(&b->u16);
     lit_free(&b->re);
     free(b->src_slots);
     trawl_buf_free(&b->hashes);
@@ -399,15 +452,14 @@ static int build_image(struct builder *b, const struct trawl_iocset *set,
     int r = 0;
     for (size_t i = 0; i < n && !r; i++) {
         trawl_iocset_get(set, i, &v);
-        r = add_ioc(b, &v, opts ? opts->utf16 : true);
+        r = add_ioc(b, &v);
         if (r && b->err && !b->err->where[0])
             snprintf(b->err->where, sizeof(b->err->where), "indicator %s", v.value);
     }
     if (r) return r;
 
-    r = hs_section(b, img, DBS_HS_LIT, &b->lit, true);
-    if (!r) r = hs_section(b, img, DBS_HS_U16, &b->u16, true);
-    if (!r) r = hs_section(b, img, DBS_HS_RE, &b->re, false);
+    r = literal_sections(b, img);
+    if (!r) r = regex_section(b, img);
     if (!r) r = table_section(img, DBS_TAB_HASH, &b->hashes);
     if (!r) r = table_section(img, DBS_TAB_IPV4, &b->ipv4);
     if (!r) r = table_section(img, DBS_TAB_IPV6, &b->ipv6);
@@ -425,11 +477,12 @@ static int build_image(struct builder *b, const struct trawl_iocset *set,
     struct dbmeta meta = {
         .compiled_at = trawl_now_wall(),
         .expired = opts ? opts->expired : 0,
-        .literals = b->lit.n + b->u16.n,
+        .literals = b->lit.n,
         .hashed = (b->hashes.len + b->ipv4.len + b->ipv6.len) / sizeof(struct kv),
         .cidrs = ncidr,
         .hs_bytes = b->info.hs_bytes,
         .max_len = b->max_len,
+        .flags = (!opts || opts->utf16) ? DBMETA_UTF16 : 0,
     };
     r = dbimage_add(img, DBS_IOCS, b->iocs.data, b->iocs.len);
     if (!r) r = dbimage_add(img, DBS_STRINGS, b->strings.data, b->strings.len);

@@ -7,6 +7,7 @@
 #define TRAWL_DB_INTERNAL_H
 
 #include <hs/hs.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "trawl_ioc.h"
@@ -49,7 +50,7 @@ struct trawl_db_pat {
     uint32_t ioc;
     uint16_t len; /* literal length in bytes (UTF-16 forms: twice the chars) */
     uint8_t verify;
-    uint8_t utf16; /* 1 when the literal is the UTF-16LE form */
+    uint8_t utf16; /* always 0 (UTF-16LE is narrowed at scan time) */
 };
 
 /* Open-addressing table of indicator indices keyed by a 64-bit key.
@@ -86,10 +87,11 @@ struct trawl_db {
     uint32_t nsources;
     const uint32_t *source_offs; /* into strings, NUL-terminated */
 
-    /* Hyperscan: literal (block), UTF-16 literal (block), regex (block, SOM) */
+    /* Hyperscan: literals (block), regexes (block, start of match) */
     hs_database_t *hs_lit;
-    hs_database_t *hs_u16;
+    hs_database_t *hs_lit2; /* second shard of large literal sets, or NULL */
     hs_database_t *hs_re;
+    bool utf16; /* UTF-16LE matching allowed (compile option) */
     uint32_t npat;
     const struct trawl_db_pat *pats;
     uint32_t max_len; /* longest literal in bytes */

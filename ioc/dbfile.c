@@ -162,9 +162,9 @@ static void build_hex_filter(struct trawl_db *db)
 static void db_release(struct trawl_db *db)
 {
     hs_free_database(db->hs_lit);
-    hs_free_database(db->hs_u16);
+    hs_free_database(db->hs_lit2);
     hs_free_database(db->hs_re);
-    db->hs_lit = db->hs_u16 = db->hs_re = NULL;
+    db->hs_lit = db->hs_lit2 = db->hs_re = NULL;
 }
 
 int dbimage_open(struct trawl_db *db, void *image, size_t len, const char *name,
@@ -224,6 +224,7 @@ int dbimage_open(struct trawl_db *db, void *image, size_t len, const char *name,
     db->npat = (uint32_t)(ssz[DBS_PATS] / sizeof(struct trawl_db_pat));
     db->pats = (const struct trawl_db_pat *)sec[DBS_PATS];
     db->max_len = meta->max_len;
+    db->utf16 = (meta->flags & DBMETA_UTF16) != 0;
     if (ssz[DBS_IOCS] % sizeof(struct trawl_db_ioc) ||
         ssz[DBS_PATS] % sizeof(struct trawl_db_pat) || ssz[DBS_SRCLIST] % 4 ||
         ssz[DBS_SRCOFFS] % 4 || ssz[DBS_STRINGS] > UINT32_MAX ||
@@ -265,7 +266,7 @@ int dbimage_open(struct trawl_db *db, void *image, size_t len, const char *name,
     build_v4_filter(db);
     build_hex_filter(db);
     int r = load_hs(&db->hs_lit, sec[DBS_HS_LIT], ssz[DBS_HS_LIT], name, err);
-    if (!r) r = load_hs(&db->hs_u16, sec[DBS_HS_U16], ssz[DBS_HS_U16], name, err);
+    if (!r) r = load_hs(&db->hs_lit2, sec[DBS_HS_LIT2], ssz[DBS_HS_LIT2], name, err);
     if (!r) r = load_hs(&db->hs_re, sec[DBS_HS_RE], ssz[DBS_HS_RE], name, err);
     if (r) {
         db_release(db);

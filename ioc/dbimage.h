@@ -19,12 +19,13 @@ enum {
     DBS_SRCOFFS,
     DBS_PATS,
     DBS_HS_LIT,
-    DBS_HS_U16,
+    DBS_HS_U16, /* unused since UTF-16LE is narrowed at scan time */
     DBS_HS_TOK, /* unused: tokens are found by engine/tokens.c */
     DBS_HS_RE,
     DBS_TAB_HASH,
     DBS_TAB_IPV4,
     DBS_TAB_IPV6,
+    DBS_HS_LIT2, /* second literal shard of large sets */
     DBS_CIDR4 = 64,  /* + prefix length 0..32 */
     DBS_CIDR6 = 128, /* + prefix length 0..128 */
     DBS_MAX = 257,
@@ -61,8 +62,10 @@ struct dbmeta {
     uint64_t cidrs;
     uint64_t hs_bytes;
     uint32_t max_len;
-    uint32_t flags;
+    uint32_t flags; /* DBMETA_* */
 };
+
+#define DBMETA_UTF16 0x1u /* match UTF-16LE text too (scan-time narrowing) */
 
 struct dbimage {
     struct trawl_buf body; /* sections, offsets relative to body start */

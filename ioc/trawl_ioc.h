@@ -224,7 +224,7 @@ int trawl_ioc_load_mem(struct trawl_iocset *set, const char *name, const char *d
 struct trawl_db;
 
 struct trawl_compile_opts {
-    bool utf16;       /* also compile UTF-16LE forms of strings, domains, file names */
+    bool utf16;       /* allow matching in UTF-16LE text (decided per input at scan) */
     uint64_t expired; /* indicators the loaders dropped as expired, for info */
 };
 

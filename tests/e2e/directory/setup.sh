@@ -1,2 +1,3 @@
+# shellcheck shell=bash
 # input/sub/deeper/c.log is scanned as c.log.gz
 gzip -n input/sub/deeper/c.log

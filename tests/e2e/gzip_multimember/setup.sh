@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Builds input.log.gz from plain.log as five gzip members (one of them empty),
 # cut inside indicators, so a hit must be found across member boundaries.
 # Offsets in `expected` are offsets in plain.log (the decompressed stream).

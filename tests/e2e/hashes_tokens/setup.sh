@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # ../hashes with more than 50000 hash indicators, so the compiler switches
 # hashes from literals to hex-run tokens plus hashed lookup: an MD5 inside a
 # longer hex run must still not be reported on that path.

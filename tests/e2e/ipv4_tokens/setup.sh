@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # ../ipv4_boundaries with more than 50000 IPv4 indicators, so the compiler
 # switches addresses from literals to token extraction plus hashed lookup:
 # the boundary rules must give the same hits on that path.

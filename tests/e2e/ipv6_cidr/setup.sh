@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # ../ipv6 plus an IPv6 CIDR: with any IPv6 CIDR in the database, addresses
 # are found by token extraction instead of literals. The hits of ../ipv6 must
 # stay the same, plus the CIDR's.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Builds input.bin: a 4-byte binary header (with a NUL, so auto mode turns
 # UTF-16LE matching on), text encoded as UTF-16LE, then plain ASCII text.
 set -e

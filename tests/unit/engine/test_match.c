@@ -76,8 +76,7 @@ struct hp {
 static int cmp_hp(const void *a, const void *b)
 {
     const struct hp *x = a, *y = b;
-    if (x->off != y->off)
-        return x->off < y->off ? -1 : 1;
+    if (x->off != y->off) return x->off < y->off ? -1 : 1;
     int c = strcmp(x->val, y->val);
     return c ? c : x->wide - y->wide;
 }
@@ -111,7 +110,8 @@ static char *render(void)
 static void scan_span(const void *p, size_t len, uint64_t lo, uint64_t hi, bool utf16)
 {
     struct trawl_error err = {0};
-    struct trawl_span s = {.base = p, .len = len, .base_off = 0, .lo = lo, .hi = hi, .utf16 = utf16};
+    struct trawl_span s = {
+        .base = p, .len = len, .base_off = 0, .lo = lo, .hi = hi, .utf16 = utf16};
     cr_assert_eq(trawl_matcher_scan(g_m, &s, &err), 0, "scan: %s", err.msg);
 }
 
@@ -258,7 +258,7 @@ static void ipv6_cases(void)
     expect("2001:db8:0:0:0:0:0:1", "0:2001:db8::1");
     expect("2001:DB8::1", "0:2001:db8::1");
     expect("[2001:db8::1]:443 (2001:db8::1) 2001:db8::1.", "1:2001:db8::1 19:2001:db8::1 "
-                                                          "32:2001:db8::1");
+                                                           "32:2001:db8::1");
     expect("fe80::1%eth0", "0:fe80::1");
     /* whole tokens only */
     expect("2001:db8::10", "");
@@ -357,8 +357,7 @@ Test(match_url, prefix_case_rules, .init = setup, .fini = teardown)
     expect("get http://bad.org/Pathology", "4:http://bad.org 4:http://bad.org/Path");
     expect("http://bad.org.evil.net/", "");
     expect("http://bad.orgx/ http://bad.org-x", "");
-    expect("http://bad.org:8080/ \"http://bad.org\"",
-           "0:http://bad.org 22:http://bad.org");
+    expect("http://bad.org:8080/ \"http://bad.org\"", "0:http://bad.org 22:http://bad.org");
     /* prefix from the scheme */
     expect("xhttp://bad.org/Path", "");
 }
@@ -533,8 +532,8 @@ Test(match_utf16, strings_domains_filenames, .init = setup, .fini = teardown)
     n = u16("notevil.com evil.com.au myinvoice.exe", buf);
     expect_n(buf, n, true, "");
     /* a non-ASCII unit next to the name is a boundary */
-    static const uint8_t wide[] = {0x3b, 0x04, 'e', 0, 'v', 0, 'i', 0, 'l', 0, '.', 0,
-                                   'c',  0,    'o', 0, 'm', 0, 0x3b, 0x04};
+    static const uint8_t wide[] = {0x3b, 0x04, 'e', 0, 'v', 0, 'i', 0, 'l',  0,
+                                   '.',  0,    'c', 0, 'o', 0, 'm', 0, 0x3b, 0x04};
     expect_n(wide, sizeof(wide), true, "2:evil.com/u16");
 
     /* both encodings in one buffer */
@@ -573,8 +572,8 @@ Test(match_utf16, long_name_at_span_end, .init = setup, .fini = teardown)
     for (size_t hi = start + 1; hi <= start + 2 * strlen(dom); hi++) {
         /* a window as the stream reader builds it: hi + overlap bytes */
         struct trawl_error err = {0};
-        struct trawl_span s = {.base = buf, .len = hi + ov, .base_off = 0, .lo = 0, .hi = hi,
-                               .utf16 = true};
+        struct trawl_span s = {
+            .base = buf, .len = hi + ov, .base_off = 0, .lo = 0, .hi = hi, .utf16 = true};
         trawl_matcher_clear(g_m);
         cr_assert_eq(trawl_matcher_scan(g_m, &s, &err), 0);
         cr_assert_eq(trawl_matcher_nhits(g_m), 0, "hi %zu: false hit of %s before .au", hi, dom);
@@ -617,6 +616,35 @@ Test(match_regex, same_hit_in_next_buffer, .init = setup, .fini = teardown)
     expect("evil22kit", "0:evil[0-9]+kit");
 }
 
+/* A regex that can match from many starts: a span must not report a later
+ * start of a match that began in an earlier span. */
+Test(match_regex, many_starts_split, .init = setup, .fini = teardown)
+{
+    add(TRAWL_T_REGEX, 0, "[a-z]+@evil\\.com");
+    add(TRAWL_T_REGEX, 0, "x+y");
+    build();
+    static uint8_t text[4000];
+    size_t n = 0;
+    while (n + 60 < sizeof(text)) {
+        int k = (int)(rnd() % 20);
+        for (int i = 0; i < k; i++)
+            text[n++] = (uint8_t) "abcx"[rnd() % 4];
+        n += (size_t)snprintf((char *)text + n, sizeof(text) - n, "%s",
+                              rnd() % 2 ? "@evil.com " : "y; ");
+    }
+    char *whole = scan_whole(text, n, false);
+    cr_assert_gt(strlen(whole), 1000);
+    for (unsigned step = 1; step <= 50; step++) {
+        trawl_matcher_clear(g_m);
+        for (size_t lo = 0; lo < n; lo += step)
+            scan_span(text, n, lo, lo + step < n ? lo + step : n, false);
+        char *split = render();
+        cr_assert_str_eq(split, whole, "step %u differs", step);
+        free(split);
+    }
+    free(whole);
+}
+
 /* ---- API edges ------------------------------------------------------------ */
 
 Test(match_api, overlap_and_bad_span, .init = setup, .fini = teardown)
@@ -628,8 +656,8 @@ Test(match_api, overlap_and_bad_span, .init = setup, .fini = teardown)
     build();
     cr_assert_geq(trawl_matcher_overlap(g_m), 299 + 2);
     struct trawl_error err = {0};
-    struct trawl_span s = {.base = (const uint8_t *)"abc", .len = 3, .base_off = 10, .lo = 5,
-                           .hi = 13};
+    struct trawl_span s = {
+        .base = (const uint8_t *)"abc", .len = 3, .base_off = 10, .lo = 5, .hi = 13};
     cr_assert_lt(trawl_matcher_scan(g_m, &s, &err), 0);
     s.lo = 10;
     cr_assert_eq(trawl_matcher_scan(g_m, &s, &err), 0);
@@ -651,8 +679,11 @@ Test(match_api, base_offset_shifts_hits, .init = setup, .fini = teardown)
     build();
     const char *t = "..evil.com..";
     struct trawl_error err = {0};
-    struct trawl_span s = {.base = (const uint8_t *)t, .len = strlen(t), .base_off = 1000,
-                           .lo = 1000, .hi = 1000 + strlen(t)};
+    struct trawl_span s = {.base = (const uint8_t *)t,
+                           .len = strlen(t),
+                           .base_off = 1000,
+                           .lo = 1000,
+                           .hi = 1000 + strlen(t)};
     cr_assert_eq(trawl_matcher_scan(g_m, &s, &err), 0);
     char *got = render();
     cr_expect_str_eq(got, "1002:evil.com");
@@ -672,16 +703,44 @@ Test(match_api, base_offset_shifts_hits, .init = setup, .fini = teardown)
 
 /* ---- boundary independence ------------------------------------------------ */
 
-static const char *const planted[] = {
-    "1.2.3.4", "11.2.3.45", "1.2.3.4.5", "10.0.0.55", "210.0.0.55", "192.168.142.1",
-    "192.168.142.77", "::ffff:1.2.3.4", "2001:db8::1", "2001:0db8:0:0:0:0:0:1", "2001:db9::1",
-    "fe80::1", "EVIL.com", "a.b.evil.com", "notevil.com", "evil.com.au", "t.me", "tt.me",
-    "x-1e100.net", "1e100.net", "http://bad.org/Path/x", "HTTP://BAD.ORG/path",
-    "user@evil.com", "xuser@evil.com", MD5, SHA1, SHA256, RUN64, "C:\\Invoice.EXE",
-    "myinvoice.exe", "Secret", "SECRET", "aaa", "evil123kit", "tokenx"};
+static const char *const planted[] = {"1.2.3.4",
+                                      "11.2.3.45",
+                                      "1.2.3.4.5",
+                                      "10.0.0.55",
+                                      "210.0.0.55",
+                                      "192.168.142.1",
+                                      "192.168.142.77",
+                                      "::ffff:1.2.3.4",
+                                      "2001:db8::1",
+                                      "2001:0db8:0:0:0:0:0:1",
+                                      "2001:db9::1",
+                                      "fe80::1",
+                                      "EVIL.com",
+                                      "a.b.evil.com",
+                                      "notevil.com",
+                                      "evil.com.au",
+                                      "t.me",
+                                      "tt.me",
+                                      "x-1e100.net",
+                                      "1e100.net",
+                                      "http://bad.org/Path/x",
+                                      "HTTP://BAD.ORG/path",
+                                      "user@evil.com",
+                                      "xuser@evil.com",
+                                      MD5,
+                                      SHA1,
+                                      SHA256,
+                                      RUN64,
+                                      "C:\\Invoice.EXE",
+                                      "myinvoice.exe",
+                                      "Secret",
+                                      "SECRET",
+                                      "aaa",
+                                      "evil123kit",
+                                      "tokenx"};
 
-static const char *const seps[] = {" ", ",", ";", "(", ")", "\n", "\t", "=", "/", "\\", "@",
-                                   ":", ".", "", "x", "0", "-", "\"", "[", "]"};
+static const char *const seps[] = {" ", ",", ";", "(", ")", "\n", "\t", "=",  "/", "\\",
+                                   "@", ":", ".", "",  "x", "0",  "-",  "\"", "[", "]"};
 
 static void add_boundary_set(void)
 {

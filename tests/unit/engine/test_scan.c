@@ -23,8 +23,7 @@
 static struct trawl_db *g_db;
 static char g_dir[64];
 
-static void add(struct trawl_iocset *set, enum trawl_ioc_type type, unsigned flags,
-                const char *raw)
+static void add(struct trawl_iocset *set, enum trawl_ioc_type type, unsigned flags, const char *raw)
 {
     char v[TRAWL_IOC_MAX + 1];
     struct trawl_error err = {0};
@@ -67,8 +66,7 @@ static void teardown(void)
     g_db = NULL;
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", g_dir);
+    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", g_dir);
 }
 
 /* ---- files ---------------------------------------------------------------- */
@@ -187,8 +185,8 @@ static size_t plant(uint8_t *p, size_t at, size_t k)
 }
 
 /* The expected (offset, value, line) set of a planted buffer. */
-static void collect(const uint8_t *p, size_t len, const size_t *offs, const size_t *kinds,
-                    size_t n, struct want *w)
+static void collect(const uint8_t *p, size_t len, const size_t *offs, const size_t *kinds, size_t n,
+                    struct want *w)
 {
     size_t line = 1, pos = 0;
     char item[200];
@@ -227,8 +225,7 @@ static uint8_t *make_text(size_t len, size_t every, struct want *w)
             if (next_b && pos + tl + 2 > next_b - 200 && pos < next_b)
                 pos = at + 2; /* keep room for the straddling plant */
         }
-        if (pos + tl + 2 >= len)
-            break;
+        if (pos + tl + 2 >= len) break;
         offs[n] = pos;
         kinds[n++] = k;
         at = plant(p, pos, k) + 1;
@@ -252,33 +249,27 @@ static const char *json_ws(const char *p)
 
 static const char *json_string(const char *p)
 {
-    if (*p++ != '"')
-        return NULL;
+    if (*p++ != '"') return NULL;
     while (*p != '"') {
         unsigned char c = (unsigned char)*p;
-        if (c < 0x20)
-            return NULL;
+        if (c < 0x20) return NULL;
         if (c == '\\') {
             p++;
             if (*p && strchr("\"\\/bfnrt", *p)) {
                 p++;
                 continue;
             }
-            if (*p != 'u')
-                return NULL;
+            if (*p != 'u') return NULL;
             for (int i = 1; i <= 4; i++)
-                if (!isxdigit((unsigned char)p[i]))
-                    return NULL;
+                if (!isxdigit((unsigned char)p[i])) return NULL;
             p += 5;
             continue;
         }
         if (c >= 0x80) { /* one valid UTF-8 sequence */
             int n = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-            if (!n)
-                return NULL;
+            if (!n) return NULL;
             for (int i = 1; i < n; i++)
-                if (((unsigned char)p[i] & 0xc0) != 0x80)
-                    return NULL;
+                if (((unsigned char)p[i] & 0xc0) != 0x80) return NULL;
             p += n;
             continue;
         }
@@ -290,25 +281,20 @@ static const char *json_string(const char *p)
 static const char *json_number(const char *p)
 {
     const char *s = p;
-    if (*p == '-')
-        p++;
-    if (!isdigit((unsigned char)*p))
-        return NULL;
+    if (*p == '-') p++;
+    if (!isdigit((unsigned char)*p)) return NULL;
     while (isdigit((unsigned char)*p))
         p++;
     if (*p == '.') {
         p++;
-        if (!isdigit((unsigned char)*p))
-            return NULL;
+        if (!isdigit((unsigned char)*p)) return NULL;
         while (isdigit((unsigned char)*p))
             p++;
     }
     if (*p == 'e' || *p == 'E') {
         p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!isdigit((unsigned char)*p))
-            return NULL;
+        if (*p == '+' || *p == '-') p++;
+        if (!isdigit((unsigned char)*p)) return NULL;
         while (isdigit((unsigned char)*p))
             p++;
     }
@@ -322,20 +308,16 @@ static const char *json_value(const char *p)
         char close = *p == '{' ? '}' : ']';
         bool obj = *p == '{';
         p = json_ws(p + 1);
-        if (*p == close)
-            return p + 1;
+        if (*p == close) return p + 1;
         for (;;) {
             if (obj) {
                 p = json_string(json_ws(p));
-                if (!p)
-                    return NULL;
+                if (!p) return NULL;
                 p = json_ws(p);
-                if (*p++ != ':')
-                    return NULL;
+                if (*p++ != ':') return NULL;
             }
             p = json_value(p);
-            if (!p)
-                return NULL;
+            if (!p) return NULL;
             p = json_ws(p);
             if (*p == ',') {
                 p++;
@@ -344,12 +326,9 @@ static const char *json_value(const char *p)
             return *p == close ? p + 1 : NULL;
         }
     }
-    if (*p == '"')
-        return json_string(p);
-    if (!strncmp(p, "true", 4) || !strncmp(p, "null", 4))
-        return p + 4;
-    if (!strncmp(p, "false", 5))
-        return p + 5;
+    if (*p == '"') return json_string(p);
+    if (!strncmp(p, "true", 4) || !strncmp(p, "null", 4)) return p + 4;
+    if (!strncmp(p, "false", 5)) return p + 5;
     return json_number(p);
 }
 
@@ -368,13 +347,11 @@ static bool field_str(const char *line, const char *key, char *out, size_t outsz
     char pat[64];
     snprintf(pat, sizeof(pat), "\"%s\":\"", key);
     const char *p = strstr(line, pat);
-    if (!p)
-        return false;
+    if (!p) return false;
     p += strlen(pat);
     size_t n = 0;
     while (*p && *p != '"' && n + 1 < outsz) {
-        if (*p == '\\')
-            p++;
+        if (*p == '\\') p++;
         out[n++] = *p++;
     }
     out[n] = 0;
@@ -390,7 +367,7 @@ static long long field_num(const char *line, const char *key)
 }
 
 struct out {
-    char *data;  /* whole output, NUL-terminated */
+    char *data; /* whole output, NUL-terminated */
     size_t nlines;
     char **lines; /* pointers into data */
 };
@@ -522,11 +499,11 @@ Test(scan, small_plain_file)
     cr_assert_eq(r.rc, 0, "%s", r.errs.last);
     cr_assert_eq(r.errs.calls, 0);
     struct want w = {0};
-    const char *items[] = {"14:1.2.3.4:2",          "26:evil.com:2",
-                           "40:user@evil.com:3",    "45:evil.com:3",
-                           "59:10.9.0.0/16:3",      "76:invoice.exe:4",
-                           "88:" MD5 ":4",          "121:Secret:4",
-                           "128:mal[0-9]{3}kit:4",  "138:http://bad.org/Path:5"};
+    const char *items[] = {"14:1.2.3.4:2",         "26:evil.com:2",
+                           "40:user@evil.com:3",   "45:evil.com:3",
+                           "59:10.9.0.0/16:3",     "76:invoice.exe:4",
+                           "88:" MD5 ":4",         "121:Secret:4",
+                           "128:mal[0-9]{3}kit:4", "138:http://bad.org/Path:5"};
     for (size_t i = 0; i < sizeof(items) / sizeof(*items); i++)
         want_push(&w, items[i]);
     qsort(w.items, w.n, sizeof(*w.items), cmp_str);
@@ -637,12 +614,10 @@ Test(scan, gzip_single_and_multi_member)
     qsort(cuts, nc, sizeof(*cuts), cmp_size);
     prev = 0;
     for (size_t i = 0; i < nc; i++) {
-        if (cuts[i] <= prev)
-            continue;
+        if (cuts[i] <= prev) continue;
         gz_member(text + prev, cuts[i] - prev, &gz);
         prev = cuts[i];
-        if (i == 3)
-            gz_member(text, 0, &gz);
+        if (i == 3) gz_member(text, 0, &gz);
     }
     gz_member(text + prev, len - prev, &gz);
     gzip_check(text, len, &gz, &w, "multi.gz");
@@ -679,8 +654,7 @@ Test(scan, gzip_truncated)
             cr_assert(found, "unexpected hit %s", g.items[i]);
         }
         for (size_t i = 0; i < w.n; i++) {
-            if (strtoull(w.items[i], NULL, 10) + 100 > (4u << 20))
-                continue;
+            if (strtoull(w.items[i], NULL, 10) + 100 > (4u << 20)) continue;
             before++;
             bool found = false;
             for (size_t k = 0; k < g.n && !found; k++)
