@@ -4,6 +4,8 @@
  * input, mapped or read, goes through the decoder in gzip.c. Bytes read to
  * sniff a pipe are kept in the input window and delivered first. */
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -100,11 +102,30 @@ bool trawl_cap_have_isal(void)
 #endif
 }
 
-/* read() that retries on EINTR. */
+static const volatile sig_atomic_t *stop_flag;
+
+void trawl_cap_set_stop_flag(const volatile sig_atomic_t *flag)
+{
+    stop_flag = flag;
+}
+
+/* read() that retries on EINTR. With a stop flag set, a read that would
+ * block (a pipe, a terminal) waits in poll() slices of 200 ms and gives up
+ * with ECANCELED once the flag is raised, so SIGTERM ends a scan of an idle
+ * stdin. */
 static ssize_t read_some(int fd, void *buf, size_t cap)
 {
     if (cap > READ_MAX) cap = READ_MAX;
     for (;;) {
+        if (stop_flag) {
+            if (*stop_flag) {
+                errno = ECANCELED;
+                return -1;
+            }
+            struct pollfd pfd = {.fd = fd, .events = POLLIN};
+            int pr = poll(&pfd, 1, 200);
+            if (pr == 0 || (pr < 0 && errno == EINTR)) continue;
+        }
         ssize_t r = read(fd, buf, cap);
         if (r >= 0 || errno != EINTR) return r;
     }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -93,6 +94,12 @@ uint64_t trawl_src_raw_offset(const struct trawl_src *src);
 
 /* Number of gzip members started so far (0 for non-gzip). */
 unsigned trawl_src_members(const struct trawl_src *src);
+
+/* Process-wide: once *flag is non-zero, reads from pipes and terminals stop
+ * with an "Operation canceled" error instead of waiting for more input
+ * (polled every 200 ms). Regular files are not affected. NULL (default):
+ * reads block as usual. Set it before sources are opened. */
+void trawl_cap_set_stop_flag(const volatile sig_atomic_t *flag);
 
 /* True when this build has ISA-L inflate. */
 bool trawl_cap_have_isal(void);

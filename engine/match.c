@@ -173,18 +173,6 @@ static bool literal_ok(const struct ctx *c, const struct trawl_db_pat *p, size_t
         return true;
     case TRAWL_V_CASED:
         return cased_ok(c, ioc, start, w);
-    case TRAWL_V_IPV4:
-        if (is_digit(p1) || (p1 == '.' && is_digit(before(c, start, 1, w))))
-            return false;
-        n1 = after(c, end, 0, w);
-        return !is_digit(n1) && !(n1 == '.' && is_digit(after(c, end, 1, w)));
-    case TRAWL_V_IPV6:
-        if (p1 >= 0 && p1 < CH_WIDE && (is_hex(p1) || p1 == ':'))
-            return false;
-        n1 = after(c, end, 0, w);
-        if (n1 >= 0 && n1 < CH_WIDE && (is_hex(n1) || n1 == ':'))
-            return false;
-        return !(n1 == '.' && is_digit(after(c, end, 1, w)));
     case TRAWL_V_DOMAIN_X:
         if (p1 == '.')
             return false;
@@ -200,10 +188,6 @@ static bool literal_ok(const struct ctx *c, const struct trawl_db_pat *p, size_t
         if (p1 > 0 && p1 < CH_WIDE && (is_alnum(p1) || strchr("._%+-", p1)))
             return false;
         return host_ends(c, end, w);
-    case TRAWL_V_HASH:
-        n1 = after(c, end, 0, w);
-        return !(p1 >= 0 && p1 < CH_WIDE && is_alnum(p1)) &&
-               !(n1 >= 0 && n1 < CH_WIDE && is_alnum(n1));
     case TRAWL_V_FILENAME:
         if (p1 >= 0 && p1 < CH_WIDE && (is_alnum(p1) || p1 == '.' || p1 == '_' || p1 == '-'))
             return false;
@@ -213,8 +197,9 @@ static bool literal_ok(const struct ctx *c, const struct trawl_db_pat *p, size_t
         return !(n1 == '.' && is_alnum(after(c, end, 1, w)));
     case TRAWL_V_REGEX:
         return true;
+    default: /* addresses and hashes are served by the token pass */
+        return false;
     }
-    return false;
 }
 
 static int on_literal(unsigned id, unsigned long long from, unsigned long long to,

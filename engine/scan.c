@@ -255,10 +255,14 @@ struct reader {
     const volatile sig_atomic_t *stop;
 };
 
+/* Fills a block. Files fill it whole; pipes and terminals hand over what
+ * has arrived (a read that returned less than asked), so that a live feed
+ * such as `tail -f log | trawl scan -` shows its hits as they come. */
 static void fill(struct reader *r, struct block *b)
 {
     b->n = 0;
     b->last = b->failed = false;
+    bool pipe = trawl_src_size(r->src) < 0;
     while (b->n < BLOCK) {
         ssize_t n = trawl_src_read(r->src, b->mem + r->carry + b->n, BLOCK - b->n, &b->err);
         if (n < 0) {
@@ -270,6 +274,8 @@ static void fill(struct reader *r, struct block *b)
             return;
         }
         b->n += (size_t)n;
+        if (pipe && trawl_src_kind(r->src) == TRAWL_IN_RAW)
+            return;
     }
 }
 
@@ -378,6 +384,8 @@ static int scan_stream(struct worker *w, const char *path, struct trawl_src *src
                 atomic_fetch_add(s->o->progress, e - a);
             acc = e;
         }
+        if (trawl_src_size(src) < 0) /* a live pipe: hand hits over now */
+            flush(w, true);
         /* keep the tail: overlap + look-behind */
         ncarry = wlen < r.carry ? wlen : r.carry;
         memcpy(carry, win + wlen - ncarry, ncarry);

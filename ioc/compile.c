@@ -24,8 +24,6 @@
 
 /* Above this many literals, two databases are compiled on two threads. */
 #define LIT_SHARD_MIN 200000u
-/* Above this count IPv6 addresses leave the literal database for tokens. */
-#define IPV6_LITERAL_MAX 1000u
 
 struct litvec {
     const char **expr;
@@ -51,7 +49,6 @@ struct builder {
     /* token tables under construction: (key, ioc) pairs */
     struct trawl_buf hashes, ipv4, ipv6;
     struct trawl_buf cidr4[33], cidr6[129];
-    bool hash_tokens, ipv4_tokens, ipv6_tokens, cidr4_used;
     struct trawl_db_info info;
 };
 
@@ -121,27 +118,6 @@ static int kv_push(struct trawl_buf *t, uint64_t key, uint32_t ioc)
     return trawl_buf_put(t, &e, sizeof(e));
 }
 
-/* IPv6 spellings matched as literals: canonical compressed, full with
- * leading zeros and full without them. */
-static int add_ipv6_literals(struct builder *b, uint32_t ioc, const char *canon)
-{
-    uint8_t a[16];
-    if (trawl_ipv6_parse(canon, strlen(canon), a))
-        return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "bad IPv6 value %s", canon);
-    char full0[40], full[40];
-    size_t o0 = 0, o1 = 0;
-    for (int g = 0; g < 8; g++) {
-        unsigned v = (unsigned)a[2 * g] << 8 | a[2 * g + 1];
-        o0 += (size_t)snprintf(full0 + o0, sizeof(full0) - o0, g ? ":%04x" : "%04x", v);
-        o1 += (size_t)snprintf(full + o1, sizeof(full) - o1, g ? ":%x" : "%x", v);
-    }
-    int r = add_lit(b, ioc, canon, TRAWL_V_IPV6);
-    if (!r && strcmp(full0, canon)) r = add_lit(b, ioc, full0, TRAWL_V_IPV6);
-    if (!r && strcmp(full, canon) && strcmp(full, full0))
-        r = add_lit(b, ioc, full, TRAWL_V_IPV6);
-    return r;
-}
-
 static int add_cidr(struct builder *b, uint32_t ioc, const char *v)
 {
     const char *slash = strchr(v, '/');
@@ -208,22 +184,18 @@ static int add_ioc(struct builder *b, const struct trawl_ioc_view *v)
     b->info.by_severity[v->severity >= 1 && v->severity <= 4 ? v->severity : 0]++;
 
     switch (v->type) {
-    case TRAWL_T_IPV4:
-        if (b->ipv4_tokens) {
-            uint32_t a;
-            if (trawl_ipv4_parse(v->value, rec.value_len, &a))
-                return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "bad IPv4 %s", v->value);
-            return kv_push(&b->ipv4, a, idx);
-        }
-        return add_lit(b, idx, v->value, TRAWL_V_IPV4);
-    case TRAWL_T_IPV6:
-        if (b->ipv6_tokens) {
-            uint8_t a[16];
-            if (trawl_ipv6_parse(v->value, rec.value_len, a))
-                return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "bad IPv6 %s", v->value);
-            return kv_push(&b->ipv6, trawl_db_key_v6(a, 128), idx);
-        }
-        return add_ipv6_literals(b, idx, v->value);
+    case TRAWL_T_IPV4: {
+        uint32_t a;
+        if (trawl_ipv4_parse(v->value, rec.value_len, &a))
+            return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "bad IPv4 %s", v->value);
+        return kv_push(&b->ipv4, a, idx);
+    }
+    case TRAWL_T_IPV6: {
+        uint8_t a[16];
+        if (trawl_ipv6_parse(v->value, rec.value_len, a))
+            return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "bad IPv6 %s", v->value);
+        return kv_push(&b->ipv6, trawl_db_key_v6(a, 128), idx);
+    }
     case TRAWL_T_CIDR:
         return add_cidr(b, idx, v->value);
     case TRAWL_T_DOMAIN:
@@ -236,9 +208,7 @@ static int add_ioc(struct builder *b, const struct trawl_ioc_view *v)
     case TRAWL_T_MD5:
     case TRAWL_T_SHA1:
     case TRAWL_T_SHA256:
-        if (b->hash_tokens)
-            return kv_push(&b->hashes, trawl_hash64(v->value, rec.value_len, 0), idx);
-        return add_lit(b, idx, v->value, TRAWL_V_HASH);
+        return kv_push(&b->hashes, trawl_hash64(v->value, rec.value_len, 0), idx);
     case TRAWL_T_FILENAME:
         return add_lit(b, idx, v->value, TRAWL_V_FILENAME);
     case TRAWL_T_STRING:
@@ -422,26 +392,6 @@ static int build_image(struct builder *b, const struct trawl_iocset *set,
     if (n > UINT32_MAX / 4)
         return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "too many indicators (%zu)", n);
 
-    /* first pass: counts decide literal versus token structures */
-    size_t nip6 = 0;
-    bool cidr6 = false;
-    struct trawl_ioc_view v;
-    for (size_t i = 0; i < n; i++) {
-        trawl_iocset_get(set, i, &v);
-        if (v.type == TRAWL_T_IPV6)
-            nip6++;
-        else if (v.type == TRAWL_T_CIDR) {
-            if (strchr(v.value, ':'))
-                cidr6 = true;
-            else
-                b->cidr4_used = true;
-        }
-    }
-    /* addresses and hashes always go to tables served by engine/tokens.c */
-    b->hash_tokens = true;
-    b->ipv4_tokens = true;
-    b->ipv6_tokens = cidr6 || nip6 > IPV6_LITERAL_MAX;
-
     size_t src_slots = 64;
     while (src_slots < 4 * n + 64)
         src_slots *= 2;
@@ -450,6 +400,7 @@ static int build_image(struct builder *b, const struct trawl_iocset *set,
     b->src_mask = (uint32_t)(src_slots - 1);
 
     int r = 0;
+    struct trawl_ioc_view v;
     for (size_t i = 0; i < n && !r; i++) {
         trawl_iocset_get(set, i, &v);
         r = add_ioc(b, &v);

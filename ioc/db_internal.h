@@ -33,13 +33,13 @@ struct trawl_db_ioc {
 /* How a Hyperscan match of a pattern is confirmed (see engine/match.c). */
 enum trawl_verify {
     TRAWL_V_NONE,     /* string: literal anywhere */
-    TRAWL_V_IPV4,     /* whole IPv4 token */
-    TRAWL_V_IPV6,     /* whole IPv6 token */
+    TRAWL_V_IPV4,     /* reserved: addresses are found by the token pass */
+    TRAWL_V_IPV6,     /* reserved */
     TRAWL_V_DOMAIN,   /* label-aligned, subdomains allowed */
     TRAWL_V_DOMAIN_X, /* exact name only */
     TRAWL_V_URL,      /* scheme/host caseless, path case-sensitive, prefix */
     TRAWL_V_EMAIL,    /* whole token */
-    TRAWL_V_HASH,     /* whole hex token */
+    TRAWL_V_HASH,     /* reserved: hashes are found by the token pass */
     TRAWL_V_FILENAME, /* token start or after a path separator */
     TRAWL_V_REGEX,    /* regex with start-of-match */
     TRAWL_V_CASED,    /* string compiled caseless for speed, verified cased */

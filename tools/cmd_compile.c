@@ -21,7 +21,7 @@ static const char help[] =
     "  -t, --tlp TLP         default TLP (clear, green, amber, amber+strict, red; default amber)\n"
     "  -s, --severity SEV    default severity (low, medium, high, critical; default medium)\n"
     "  -S, --source NAME     default source (default: the file's name)\n"
-    "      --no-utf16        do not compile UTF-16LE forms of strings, domains, file names\n"
+    "      --no-utf16        never match in UTF-16LE text with this database\n"
     "      --lenient         exit 0 even when lines were rejected\n"
     "  -q, --quiet           no summary\n"
     "  -h, --help            this help\n"

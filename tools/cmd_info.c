@@ -10,7 +10,7 @@
 #include "trawl_ioc.h"
 
 static const char help[] =
-    "usage: trawl info [--sources] DB.tdb\n"
+    "usage: trawl info DB.tdb\n"
     "\n"
     "Prints the counts of indicators by type, TLP, severity and source, the sizes,\n"
     "the compile time and the platform the database was built for.\n"

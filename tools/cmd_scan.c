@@ -190,6 +190,7 @@ int cmd_scan(int argc, char **argv)
     so.out_fd = fd;
     so.on_error = on_error;
     so.stop = &stop_flag;
+    trawl_cap_set_stop_flag(&stop_flag);
     so.progress = &pr.bytes;
     struct trawl_scan_stats st;
     int r = trawl_scan_paths(db, (const char *const *)argv + optind, (size_t)(argc - optind), &so,

@@ -6,7 +6,7 @@ u16() { # ASCII text -> UTF-16LE, without iconv
     local s=$1 i
     for ((i = 0; i < ${#s}; i++)); do printf '%s\000' "${s:i:1}"; done
 }
-wide='run C:\Windows\Temp\utf16-evil.exe; beacon https://beacon.utf16-c2.example/x mutex Global\Utf16Mutex; misses xutf16-evil.exe notutf16-c2.example utf16-c2.example.net global\utf16mutex; ip 192.0.2.16 is not compiled wide'
+wide='run C:\Windows\Temp\utf16-evil.exe; beacon https://beacon.utf16-c2.example/x mutex Global\Utf16Mutex; misses xutf16-evil.exe notutf16-c2.example utf16-c2.example.net global\utf16mutex 1192.0.2.16 192.0.2.160; ip 192.0.2.16 hits in UTF-16 too'
 {
     printf 'MZ\220\000'
     u16 "$wide"
