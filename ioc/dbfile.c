@@ -347,9 +347,14 @@ int trawl_db_open(const char *path, struct trawl_db **ret, struct trawl_error *e
         return trawl_error_set(err, TRAWL_EIO, path, "not a regular file");
     }
     if ((size_t)st.st_size < sizeof(struct dbhdr)) {
+        char magic[8] = {0};
+        bool ours = read(fd, magic, 8) == 8 && !memcmp(magic, TRAWL_DB_MAGIC, 8);
         close(fd);
-        return trawl_error_set(err, st.st_size ? TRAWL_ETRUNC : TRAWL_EFORMAT, path,
-                               "not a trawl database (%lld bytes)", (long long)st.st_size);
+        if (ours)
+            return trawl_error_set(err, TRAWL_ETRUNC, path, "truncated database (%lld bytes)",
+                                   (long long)st.st_size);
+        return trawl_error_set(err, TRAWL_EFORMAT, path, "not a trawl database (%lld bytes)",
+                               (long long)st.st_size);
     }
     void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);

@@ -11,6 +11,8 @@
 
 #include "trawl_common.h"
 
+struct trawl_db;
+
 enum {
     DBS_META = 1,
     DBS_IOCS,
