@@ -528,11 +528,20 @@ static inline void bit_set(uint8_t *bm, uint32_t i)
     bm[i >> 3] |= (uint8_t)(1u << (i & 7));
 }
 
+/* Evaluation order of operands and arguments is unspecified in C: every random draw gets its
+ * own statement so that all compilers produce the same output. */
+static uint32_t ip_draw(struct rng *r, uint32_t o1)
+{
+    uint32_t b = rng_below(r, 256);
+    uint32_t c = rng_below(r, 256);
+    uint32_t d = 1 + rng_below(r, 254);
+    return o1 << 24 | b << 16 | c << 8 | d;
+}
+
 static uint32_t ioc_ip(struct igen *g)
 {
     uint32_t o1 = ioc_octets[rng_below(&g->r, n_ioc_octets)];
-    return o1 << 24 | rng_below(&g->r, 256) << 16 | rng_below(&g->r, 256) << 8 |
-           (1 + rng_below(&g->r, 254));
+    return ip_draw(&g->r, o1);
 }
 
 /* An address indicator (ipv4 or URL host) never lies inside a CIDR indicator and vice versa,
@@ -999,9 +1008,11 @@ static int cmd_iocs(int argc, char **argv)
             s -= sev_w[k++];
         const char *sev = sevs[k];
         /* Indicators come in advisories of a few hundred. */
-        if (i == 0 || rng_below(&g.r, 200) == 0)
-            srclen = snprintf(src, sizeof(src), "CERT-%s-2026-%04u", PICK(&g.r, COUNTRIES),
-                              1 + rng_below(&g.r, 9999));
+        if (i == 0 || rng_below(&g.r, 200) == 0) {
+            const char *cc = PICK(&g.r, COUNTRIES);
+            unsigned num = 1 + rng_below(&g.r, 9999);
+            srclen = snprintf(src, sizeof(src), "CERT-%s-2026-%04u", cc, num);
+        }
 
         fputs(type_names[type], fo);
         fputc(',', fo);
@@ -1210,22 +1221,28 @@ static void rec_ip(struct lg *g, const char *at, uint32_t ip)
 static uint32_t benign_pub_ip(struct lg *g)
 {
     for (;;) {
-        uint32_t ip = (uint32_t)PICK(&g->rb, BENIGN_OCTETS) << 24 | rng_below(&g->rb, 256) << 16 |
-                      rng_below(&g->rb, 256) << 8 | (1 + rng_below(&g->rb, 254));
+        uint32_t ip = ip_draw(&g->rb, PICK(&g->rb, BENIGN_OCTETS));
         if (!bit_get(g->blocked16, ip >> 16) && !ip_listed(g, ip)) return ip;
     }
 }
 
 static uint32_t benign_priv_ip(struct rng *r)
 {
-    switch (rng_below(r, 3)) {
+    uint32_t kind = rng_below(r, 3), a, b, c;
+    switch (kind) {
     case 0:
-        return 10u << 24 | rng_below(r, 65536) << 8 | (1 + rng_below(r, 254));
+        a = rng_below(r, 65536);
+        b = 1 + rng_below(r, 254);
+        return 10u << 24 | a << 8 | b;
     case 1:
-        return 0xc0a80000u | rng_below(r, 4) << 8 | (2 + rng_below(r, 250));
+        a = rng_below(r, 4);
+        b = 2 + rng_below(r, 250);
+        return 0xc0a80000u | a << 8 | b;
     default:
-        return (172u << 24 | (16 + rng_below(r, 16)) << 16) | rng_below(r, 256) << 8 |
-               (1 + rng_below(r, 254));
+        a = 16 + rng_below(r, 16);
+        b = rng_below(r, 256);
+        c = 1 + rng_below(r, 254);
+        return 172u << 24 | a << 16 | b << 8 | c;
     }
 }
 

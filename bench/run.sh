@@ -61,7 +61,7 @@ die() { echo "run.sh: $*" >&2; exit 2; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
 # ---- build ------------------------------------------------------------------------------
-have meson && have ninja || die "meson and ninja are needed (apt-get install meson ninja-build)"
+{ have meson && have ninja; } || die "meson and ninja are needed (apt-get install meson ninja-build)"
 if [ ! -f "$BUILD/build.ninja" ]; then
     meson setup "$BUILD" "$ROOT" -Dbuildtype=release >"$OUT/meson-setup.log" 2>&1 ||
         die "meson setup failed, see $OUT/meson-setup.log"
@@ -76,7 +76,7 @@ btype=$(meson introspect --buildoptions "$BUILD" 2>/dev/null |
 # ---- peers ------------------------------------------------------------------------------
 missing=()
 have rg || missing+=("rg (apt-get install ripgrep)")
-have yara && have yarac || missing+=("yara (apt-get install yara)")
+{ have yara && have yarac; } || missing+=("yara (apt-get install yara)")
 have igzip || missing+=("igzip (apt-get install isal)")
 if have pigz; then GZIP_CMD=(pigz -6 -c); else GZIP_CMD=(gzip -6 -c); fi
 
@@ -224,7 +224,8 @@ for s in $SETS; do
         name=${t%%|*}
         bytes=${t#*|}; bytes=${bytes%%|*}
         med=$(echo "${times[$name]}" | tr ' ' '\n' | grep . | median)
-        st=$(echo "${starts[$name]}" | tr ' ' '\n' | grep . | median)
+        # Minimum, not median: noise only adds time, and it would be subtracted.
+        st=$(echo "${starts[$name]}" | tr ' ' '\n' | grep . | sort -g | head -n 1)
         RES[$s.$name]=$(mbps "$bytes" "$med" "$st")
         START[$s.$name]=$st
     done

@@ -301,6 +301,10 @@ static enum trawl_format sniff(const char *name, const char *data, size_t len)
 {
     if (name && has_ext(name, ".csv")) return TRAWL_FMT_CSV;
     if (name && (has_ext(name, ".dat") || has_ext(name, ".intel"))) return TRAWL_FMT_ZEEK;
+    if (sniff_stix(data, len)) return TRAWL_FMT_STIX;
+    if (sniff_misp(data, len)) return TRAWL_FMT_MISP;
+    if (sniff_openioc(data, len)) return TRAWL_FMT_OPENIOC;
+    if (sniff_text(name, data, len)) return TRAWL_FMT_TEXT;
     const char *p = data, *end = data + len, *ls, *le;
     load_skip_bom(&p, end);
     /* Leading '#' lines: a Zeek "#fields ... indicator ..." header decides.
@@ -368,6 +372,18 @@ static int load_dispatch(struct trawl_iocset *set, const char *name, const char 
         break;
     case TRAWL_FMT_ZEEK:
         r = load_zeek(&c, data, len, err);
+        break;
+    case TRAWL_FMT_STIX:
+        r = load_stix(&c, data, len, err);
+        break;
+    case TRAWL_FMT_MISP:
+        r = load_misp(&c, data, len, err);
+        break;
+    case TRAWL_FMT_OPENIOC:
+        r = load_openioc(&c, data, len, err);
+        break;
+    case TRAWL_FMT_TEXT:
+        r = load_text(&c, data, len, err);
         break;
     default:
         r = trawl_error_set(err, TRAWL_EINVAL, name, "unknown format %d", (int)fmt);

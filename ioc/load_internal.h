@@ -73,5 +73,17 @@ static inline void load_trim(const char **s, size_t *len)
 int load_plain(struct load_ctx *c, const char *data, size_t len, struct trawl_error *err);
 int load_csv(struct load_ctx *c, const char *data, size_t len, struct trawl_error *err);
 int load_zeek(struct load_ctx *c, const char *data, size_t len, struct trawl_error *err);
+int load_stix(struct load_ctx *c, const char *data, size_t len, struct trawl_error *err);
+int load_misp(struct load_ctx *c, const char *data, size_t len, struct trawl_error *err);
+int load_openioc(struct load_ctx *c, const char *data, size_t len, struct trawl_error *err);
+int load_text(struct load_ctx *c, const char *data, size_t len, struct trawl_error *err);
+
+/* Content sniffers for the formats above (in their files): true when the
+ * data looks like that format. sniff_text tells a free-text datasheet from a
+ * plain one-value-per-line list (name: the file name, may be NULL). */
+bool sniff_stix(const char *data, size_t len);
+bool sniff_misp(const char *data, size_t len);
+bool sniff_openioc(const char *data, size_t len);
+bool sniff_text(const char *name, const char *data, size_t len);
 
 #endif

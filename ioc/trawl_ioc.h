@@ -171,6 +171,10 @@ enum trawl_format {
     TRAWL_FMT_PLAIN, /* one value per line, '#' comments */
     TRAWL_FMT_CSV,   /* RFC 4180 with a header row */
     TRAWL_FMT_ZEEK,  /* Zeek intel framework file (#fields ...) */
+    TRAWL_FMT_STIX,  /* STIX 2.0/2.1 bundle (JSON) */
+    TRAWL_FMT_MISP,  /* MISP event JSON, or a MISP feed directory */
+    TRAWL_FMT_OPENIOC, /* OpenIOC 1.0/1.1 XML */
+    TRAWL_FMT_TEXT,  /* free-text datasheet (.txt, .md, .adoc, .html) */
     TRAWL_FMT_COUNT,
 };
 

@@ -7,7 +7,7 @@
 set -euo pipefail
 
 build=(gcc pkg-config meson ninja-build libhyperscan-dev libpcap-dev libjemalloc-dev
-       zlib1g-dev libisal-dev libidn2-dev gzip)
+       zlib1g-dev libisal-dev libidn2-dev libjansson-dev libxml2-dev gzip)
 test=(libcriterion-dev iproute2 procps)
 bench=(ripgrep yara isal time gzip pigz)
 

@@ -182,7 +182,8 @@ Test(labels, severity_rejects)
 
 Test(labels, formats)
 {
-    static const char *const names[] = {"auto", "plain", "csv", "zeek"};
+    static const char *const names[] = {"auto", "plain", "csv",     "zeek",
+                                        "stix", "misp",  "openioc", "text"};
     for (int i = 0; i < TRAWL_FMT_COUNT; i++) {
         cr_assert_str_eq(trawl_format_name(i), names[i]);
         enum trawl_format f = TRAWL_FMT_COUNT;
@@ -198,6 +199,8 @@ Test(labels, formats)
     cr_assert_eq(f, TRAWL_FMT_ZEEK);
     cr_assert_eq(trawl_format_parse("txt", &f), 0);
     cr_assert_eq(f, TRAWL_FMT_PLAIN);
+    cr_assert_eq(trawl_format_parse("report", &f), 0);
+    cr_assert_eq(f, TRAWL_FMT_TEXT);
     cr_assert_eq(trawl_format_parse("json", &f), TRAWL_EINVAL);
     cr_assert_eq(trawl_format_parse("", &f), TRAWL_EINVAL);
 }
