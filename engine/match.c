@@ -18,7 +18,6 @@
 #include <string.h>
 
 #include "db_internal.h"
-#include "tokens.h"
 #include "trawl_engine.h"
 
 #define SUB_BLOCK (256u * 1024u)
@@ -34,7 +33,7 @@ struct trawl_matcher {
     size_t overlap;
     uint64_t *re_last;          /* per pattern: {re_serial, last accepted regex start + 1} */
     uint64_t re_serial;         /* bumped per regex pass: a start is only a repeat within one */
-    struct trawl_token_fns tok; /* token pass callbacks (tokens.c) */
+    unsigned tok; /* TOK_* kinds the token pass looks for (tokens.h) */
     uint8_t *narrow;            /* UTF-16LE narrowing buffer */
     size_t narrow_cap;
     int oom;
@@ -291,10 +290,10 @@ static size_t octet(const struct ctx *c, size_t i, unsigned *v)
 }
 
 /* Candidate dot of the token pass: take the octet before it as the first
- * octet of a dotted quad, parse forward and apply the IPv4 token rule. */
-static size_t token_ipv4(void *ud, size_t dot)
+ * octet of a dotted quad, parse forward and apply the IPv4 token rule.
+ * Returns the end of a well-formed quad (its other dots are then skipped). */
+static size_t token_ipv4(struct ctx *c, size_t dot)
 {
-    struct ctx *c = ud;
     size_t s = dot;
     while (s > 0 && is_digit(c->base[s - 1]) && dot - s < 4)
         s--;
@@ -311,14 +310,12 @@ static size_t token_ipv4(void *ud, size_t dot)
         if (!i)
             return 0;
         a = a << 8 | v;
-        /* most addresses are in no indicator's /16: stop before the rest */
-        if (k == 1 && !(c->m->db->v4_filter[a >> 6] & (1ull << (a & 63))))
-            return dot + 1;
     }
     int n1 = after(c, i, 0, false);
     if (is_digit(n1) || (n1 == '.' && is_digit(after(c, i, 1, false))))
         return 0;
-    if (s >= c->lo && s < c->hi)
+    /* most addresses are in no indicator's /16: one probe rejects them */
+    if (s >= c->lo && s < c->hi && (c->m->db->v4_filter[a >> 22] & (1ull << ((a >> 16) & 63))))
         lookup_v4(c, a, s, i - s);
     return i;
 }
@@ -328,25 +325,30 @@ static inline unsigned hexval(uint8_t ch)
     return ch <= '9' ? (unsigned)(ch - '0') : (unsigned)((ch | 0x20) - 'a' + 10);
 }
 
-/* Start of a hex run of 32+ characters from the token pass. */
-static size_t token_hex(void *ud, size_t s)
+/* Start of a hex run of 32+ characters from the token pass; n is its length
+ * when the mask pass knew it, else 0. The first four digits are checked
+ * against the filter before anything else: most runs in logs are benign. */
+static size_t token_hex(struct ctx *c, size_t s, size_t n)
 {
-    struct ctx *c = ud;
-    size_t e = s;
-    while (e < c->len && is_hex(c->base[e]) && e - s <= 64)
-        e++;
-    size_t n = e - s;
-    if ((n != 32 && n != 40 && n != 64) || s < c->lo || s >= c->hi)
+    if (s < c->lo || s >= c->hi)
         return 0;
     const uint8_t *b = c->base + s;
     unsigned k = hexval(b[0]) << 12 | hexval(b[1]) << 8 | hexval(b[2]) << 4 | hexval(b[3]);
     if (!(c->m->db->hex_filter[k >> 6] & (1ull << (k & 63))))
         return 0;
-    if (is_alnum(before(c, s, 0, false)) || is_alnum(after(c, e, 0, false)))
+    if (!n) {
+        size_t e = s;
+        while (e < c->len && is_hex(c->base[e]) && e - s <= 64)
+            e++;
+        n = e - s;
+    }
+    if (n != 32 && n != 40 && n != 64)
+        return 0;
+    if (is_alnum(before(c, s, 0, false)) || is_alnum(after(c, s + n, 0, false)))
         return 0;
     char text[64];
     for (size_t i = 0; i < n; i++)
-        text[i] = trawl_lower((char)c->base[s + i]);
+        text[i] = trawl_lower((char)b[i]);
     struct lookup l = {c, s, n, text};
     trawl_db_tab_find(&c->m->db->hashes, trawl_hash64(text, n, 0), found, &l);
     return 0;
@@ -359,9 +361,8 @@ static bool v6char(int ch)
 
 /* Candidate colon of the token pass ("::" or a full-form chain): take the
  * whole colon-hex run around it as the token. */
-static size_t token_ipv6(void *ud, size_t at)
+static size_t token_ipv6(struct ctx *c, size_t at)
 {
-    struct ctx *c = ud;
     size_t s = at, e = at;
     while (s > 0 && v6char(c->base[s - 1]) && at - s <= 46)
         s--;
@@ -394,6 +395,9 @@ static size_t token_ipv6(void *ud, size_t at)
     return e;
 }
 
+/* The token pass, instantiated with the callbacks above so they inline. */
+#include "tokens.h"
+
 int trawl_matcher_new(const struct trawl_db *db, struct trawl_matcher **ret,
                       struct trawl_error *err)
 {
@@ -416,11 +420,11 @@ int trawl_matcher_new(const struct trawl_db *db, struct trawl_matcher **ret,
         }
     }
     if (db->ipv4.mask || db->cidr4.nlens)
-        m->tok.ipv4 = token_ipv4;
+        m->tok |= TOK_IPV4;
     if (db->hashes.mask)
-        m->tok.hex = token_hex;
+        m->tok |= TOK_HEX;
     if (db->ipv6.mask || db->cidr6.nlens)
-        m->tok.ipv6 = token_ipv6;
+        m->tok |= TOK_IPV6;
     /* longest literal, longest hash/IPv6 token, plus the lookahead of the
      * boundary rules: two characters, which are four bytes in UTF-16LE */
     m->overlap = (db->max_len > 66 ? db->max_len : 66) + 4;
@@ -502,8 +506,8 @@ static int scan_narrow(struct trawl_matcher *m, const struct trawl_span *s, size
             r = run(&c, m->db->hs_lit2, on_literal, n, err);
         if (r)
             return r;
-        if (m->tok.ipv4 || m->tok.hex || m->tok.ipv6)
-            trawl_tokens_scan(m->narrow, n, kl, kh, &m->tok, &c);
+        if (m->tok)
+            tokens_scan(m->narrow, n, kl, kh, m->tok, &c);
     }
     return 0;
 }
@@ -527,8 +531,8 @@ int trawl_matcher_scan(struct trawl_matcher *m, const struct trawl_span *s,
         int r = run(&c, db->hs_lit, on_literal, to, err);
         if (!r)
             r = run(&c, db->hs_lit2, on_literal, to, err);
-        if (!r && (m->tok.ipv4 || m->tok.hex || m->tok.ipv6))
-            trawl_tokens_scan(s->base, s->len, sub, sub_hi, &m->tok, &c);
+        if (!r && m->tok)
+            tokens_scan(s->base, s->len, sub, sub_hi, m->tok, &c);
         if (!r && s->utf16 && db->utf16)
             r = scan_narrow(m, s, sub, sub_hi, to, err);
         m->re_serial++;

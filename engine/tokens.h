@@ -1,30 +1,241 @@
-/* Private to engine/: the mask-based token pass (see tokens.c). */
+/* Token pass: finds dotted-quad IPv4 tokens and 32/40/64-character hex runs
+ * (hash tokens) with byte-class bit masks, 64 bytes at a time, and hands each
+ * candidate to the matcher for exact boundary checks and table lookups.
+ *
+ * Why not Hyperscan: on address-dense logs a dotted-quad regex runs at
+ * ~0.65 GB/s on one core here, and 10k IPv4 literals at ~0.8 GB/s, because
+ * digits and dots are everywhere; the hex-run regex behaves alike. A mask
+ * pass costs a few instructions per 64 bytes and its cost does not depend on
+ * how many addresses or hashes the set holds (lookups are hash probes), so a
+ * million hashes cost what ten do.
+ *
+ * Masks: for a 64-byte block, bit j of D/P/H says byte j is a digit / a dot /
+ * a hex digit. Blocks are handled one step late so that the masks of the
+ * following block are known: a candidate dot is a dot with a digit on both
+ * sides (P & D<<1 & D>>1, with the bits that cross blocks carried), and a
+ * hex window start is a bit of H & H>>1 & ... over 32 positions, computed on
+ * the 128-bit pair (block, next block). Only true run starts (no hex byte
+ * before) are handed on. */
+/* Included by match.c only, after it defines the three candidate handlers
+ * below: the pass is a template instantiated with them so that the calls
+ * inline into the mask loop. */
 #ifndef TRAWL_TOKENS_H
 #define TRAWL_TOKENS_H
 
-#include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
-/* Called with the base offset of a candidate. For IPv4 dots: return the end
- * offset of the token when the dot belonged to a well-formed dotted quad
- * (its other dots are then skipped), else 0. For hex runs the result is
- * ignored. */
-typedef size_t (*trawl_token_fn)(void *ud, size_t at);
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
-/* Which candidates to look for (NULL = none of that kind).
- * ipv4: a dot with a digit on both sides; hex: the start of a run of 32 or
- * more hex digits; ipv6: a "::" or the first colon of seven hex-separated
- * colons. ipv4 and ipv6 return the end of the token they recognised so that
- * its other candidates are skipped, or 0. */
-struct trawl_token_fns {
-    trawl_token_fn ipv4, hex, ipv6;
+/* What the pass looks for. */
+#define TOK_IPV4 0x1u /* a dot with a digit on both sides */
+#define TOK_HEX 0x2u  /* the start of a run of 32+ hex digits */
+#define TOK_IPV6 0x4u /* "::" or the first colon of seven hex-separated colons */
+
+struct masks {
+    uint64_t d, p, h, k; /* digit, dot, hex digit, colon */
 };
 
-/* Scans base for candidates of tokens that start in [lo, hi). Reads at most
- * base[lo - 1, min(hi + 70, len)). Uses AVX-512BW when the CPU has it
+#if defined(__SSE2__)
+static inline uint64_t mm16(__m128i v)
+{
+    return (uint64_t)(uint16_t)_mm_movemask_epi8(v);
+}
+
+static inline void classify16(const uint8_t *p, struct masks *m, unsigned shift)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    /* unsigned range checks through signed compares on biased bytes */
+    const __m128i bias = _mm_set1_epi8((char)0x80);
+    __m128i dg = _mm_cmplt_epi8(_mm_xor_si128(_mm_sub_epi8(v, _mm_set1_epi8('0')), bias),
+                                _mm_set1_epi8((char)(0x80 + 10)));
+    __m128i lo = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    __m128i af = _mm_cmplt_epi8(_mm_xor_si128(_mm_sub_epi8(lo, _mm_set1_epi8('a')), bias),
+                                _mm_set1_epi8((char)(0x80 + 6)));
+    m->d |= mm16(dg) << shift;
+    m->p |= mm16(_mm_cmpeq_epi8(v, _mm_set1_epi8('.'))) << shift;
+    m->h |= mm16(_mm_or_si128(dg, af)) << shift;
+    m->k |= mm16(_mm_cmpeq_epi8(v, _mm_set1_epi8(':'))) << shift;
+}
+
+static inline struct masks classify_base(const uint8_t *p)
+{
+    struct masks m = {0, 0, 0, 0};
+    classify16(p, &m, 0);
+    classify16(p + 16, &m, 16);
+    classify16(p + 32, &m, 32);
+    classify16(p + 48, &m, 48);
+    return m;
+}
+#else
+static inline struct masks classify_base(const uint8_t *p)
+{
+    struct masks m = {0, 0, 0, 0};
+    for (unsigned j = 0; j < 64; j++) {
+        uint8_t c = p[j];
+        bool dg = c >= '0' && c <= '9';
+        m.d |= (uint64_t)dg << j;
+        m.p |= (uint64_t)(c == '.') << j;
+        m.h |= (uint64_t)(dg || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')) << j;
+        m.k |= (uint64_t)(c == ':') << j;
+    }
+    return m;
+}
+#endif
+
+static inline struct masks classify_tail(struct masks (*classify)(const uint8_t *),
+                                         const uint8_t *p, size_t n)
+{
+    uint8_t tmp[64];
+    memset(tmp, 0, sizeof(tmp));
+    memcpy(tmp, p, n);
+    return classify(tmp);
+}
+
+/* Colons that start a chain of seven colons, each preceded by a hex digit
+ * and separated by 1-4 hex digits: full-form IPv6 ("a:b:c:d:e:f:g:h"). */
+static inline uint64_t v6_chains(uint64_t cur_g, uint64_t nxt_g)
+{
+    __uint128_t g = ((__uint128_t)nxt_g << 64) | cur_g, c = g;
+    for (int i = 0; i < 6 && c; i++) /* most colon runs (times) die in two steps */
+        c = g & ((c >> 2) | (c >> 3) | (c >> 4) | (c >> 5));
+    return (uint64_t)c;
+}
+
+static size_t token_ipv4(struct ctx *c, size_t dot);
+static size_t token_hex(struct ctx *c, size_t s, size_t n);
+static size_t token_ipv6(struct ctx *c, size_t at);
+
+static inline __attribute__((always_inline)) void
+tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base, size_t len,
+                 size_t lo, size_t hi, unsigned what, struct ctx *ctx)
+{
+    /* A token starting before hi may end up to 64 (hex) or 45 (IPv6) bytes
+     * later; scan that far so its candidates are seen. */
+    size_t end = hi + 70 < len ? hi + 70 : len;
+    size_t skip4 = 0, skip6 = 0; /* candidates inside a token already handled */
+    struct masks cur, nxt, zero = {0, 0, 0, 0};
+    size_t pos = lo;
+    cur = end - pos >= 64 ? classify(base + pos) : classify_tail(classify, base + pos, end - pos);
+    uint8_t b0 = lo > 0 ? base[lo - 1] : 0;
+    uint64_t prev_d = b0 >= '0' && b0 <= '9';
+    uint64_t prev_h = prev_d || ((b0 | 0x20) >= 'a' && (b0 | 0x20) <= 'f');
+    while (pos < end) {
+        size_t npos = pos + 64;
+        if (npos < end)
+            nxt = end - npos >= 64 ? classify(base + npos)
+                                   : classify_tail(classify, base + npos, end - npos);
+        else
+            nxt = zero;
+        if ((what & TOK_IPV4) && cur.p) {
+            uint64_t c = cur.p & ((cur.d << 1) | prev_d) & ((cur.d >> 1) | (nxt.d << 63));
+            while (c) {
+                size_t at = pos + (size_t)__builtin_ctzll(c);
+                c &= c - 1;
+                if (at >= skip4) {
+                    size_t e = token_ipv4(ctx, at);
+                    if (e) skip4 = e;
+                }
+            }
+        }
+        /* a 32-digit run starting in this block holds 16 in a row inside it,
+         * or starts in its last 16 bytes and goes on with 16 in the next
+         * block: cheap to rule out, and timestamps rarely pass */
+        uint64_t h16 = cur.h & (cur.h >> 1);
+        h16 &= h16 >> 2;
+        h16 &= h16 >> 4;
+        h16 &= h16 >> 8;
+        if ((what & TOK_HEX) && (h16 || ((cur.h >> 63) && (nxt.h & 0xffff) == 0xffff))) {
+            __uint128_t h = ((__uint128_t)nxt.h << 64) | cur.h, x = h;
+            x &= x >> 1;
+            x &= x >> 2;
+            x &= x >> 4;
+            x &= x >> 8;
+            x &= x >> 16;                                        /* bit j: 32 hex digits from j */
+            uint64_t w = (uint64_t)x & ~((cur.h << 1) | prev_h); /* run starts only */
+            while (w) {
+                unsigned j = (unsigned)__builtin_ctzll(w);
+                w &= w - 1;
+                /* run length from the masks, unless it reaches past them */
+                __uint128_t rest = ~(h >> j);
+                uint64_t lo64 = (uint64_t)rest;
+                unsigned n = lo64 ? (unsigned)__builtin_ctzll(lo64)
+                                  : 64 + (unsigned)__builtin_ctzll((uint64_t)(rest >> 64) | 1);
+                if (n >= 128 - j || pos + 64 + 64 > end) n = 0; /* unknown: let the handler walk */
+                token_hex(ctx, pos + j, n);
+            }
+        }
+        if ((what & TOK_IPV6) && cur.k) {
+            uint64_t g_cur = cur.k & ((cur.h << 1) | prev_h);
+            uint64_t g_nxt = nxt.k & ((nxt.h << 1) | (cur.h >> 63));
+            uint64_t c = (cur.k & ((cur.k >> 1) | (nxt.k << 63))) | v6_chains(g_cur, g_nxt);
+            while (c) {
+                size_t at = pos + (size_t)__builtin_ctzll(c);
+                c &= c - 1;
+                if (at >= skip6) {
+                    size_t e = token_ipv6(ctx, at);
+                    if (e) skip6 = e;
+                }
+            }
+        }
+        prev_d = cur.d >> 63;
+        prev_h = cur.h >> 63;
+        cur = nxt;
+        pos = npos;
+    }
+}
+
+static void tokens_scan_base(const uint8_t *base, size_t len, size_t lo, size_t hi, unsigned what,
+                             struct ctx *ctx)
+{
+    tokens_scan_with(classify_base, base, len, lo, hi, what, ctx);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx512bw"))) static inline struct masks classify_avx512(const uint8_t *p)
+{
+    __m512i v = _mm512_loadu_si512((const void *)p);
+    __m512i lo = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+    uint64_t d =
+        _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')), _mm512_set1_epi8(10));
+    uint64_t af =
+        _mm512_cmplt_epu8_mask(_mm512_sub_epi8(lo, _mm512_set1_epi8('a')), _mm512_set1_epi8(6));
+    struct masks m = {d, _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.')), d | af,
+                      _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(':'))};
+    return m;
+}
+
+__attribute__((target("avx512bw"))) static void tokens_scan_avx512(const uint8_t *base, size_t len,
+                                                                   size_t lo, size_t hi,
+                                                                   unsigned what, struct ctx *ctx)
+{
+    tokens_scan_with(classify_avx512, base, len, lo, hi, what, ctx);
+}
+#endif
+
+/* Scans base for candidates of tokens that start in [lo, hi); reads at most
+ * base[lo - 1, min(hi + 70, len)). AVX-512BW when the CPU has it
  * (TRAWL_NO_AVX512 in the environment forces the portable path). */
-void trawl_tokens_scan(const uint8_t *base, size_t len, size_t lo, size_t hi,
-                       const struct trawl_token_fns *f, void *ud);
+static void tokens_scan(const uint8_t *base, size_t len, size_t lo, size_t hi, unsigned what,
+                        struct ctx *ctx)
+{
+    if (lo >= hi || lo >= len) return;
+#if defined(__x86_64__) && defined(__GNUC__)
+    static int have_avx512 = -1;
+    if (have_avx512 < 0)
+        have_avx512 = __builtin_cpu_supports("avx512bw") && !getenv("TRAWL_NO_AVX512");
+    if (have_avx512) {
+        tokens_scan_avx512(base, len, lo, hi, what, ctx);
+        return;
+    }
+#endif
+    tokens_scan_base(base, len, lo, hi, what, ctx);
+}
 
 #endif
