@@ -186,15 +186,15 @@ for s in $SETS; do
     pat=$OUT/iocs-$s.pat
     yarc=$OUT/iocs-$s.yarc
     # name|bytes|command... ; all run once per round, rounds interleave the tools.
-    tools=("trawl-j1|$BYTES|$TRAWL scan -q -d $tdb -j1 -o /dev/null $CORPUS"
-        "trawl-j2|$BYTES|$TRAWL scan -q -d $tdb -j2 -o /dev/null $CORPUS"
+    tools=("trawl-j1|$BYTES|$TRAWL scan -q --max-tlp red -d $tdb -j1 -o /dev/null $CORPUS"
+        "trawl-j2|$BYTES|$TRAWL scan -q --max-tlp red -d $tdb -j2 -o /dev/null $CORPUS"
         "grep|$SBYTES|env LC_ALL=C grep -F -i -c -f $pat $SLICE")
     # rg needs ~160 s and 13 GB just to build its matcher for 1M patterns: opt-in only.
     have rg && { [ "$s" != 1m ] || [ "$FULL_PEERS" = 1 ]; } &&
         tools+=("rg|$SBYTES|rg --no-config -F -c -f $pat $SLICE")
     [ -s "$yarc" ] && tools+=("yara|$SBYTES|yara -w -c -C $yarc $SLICE")
     if [ "$DO_GZ" = 1 ]; then
-        tools+=("trawl-gz-j2|$BYTES|$TRAWL scan -q -d $tdb -j2 -o /dev/null $GZ")
+        tools+=("trawl-gz-j2|$BYTES|$TRAWL scan -q --max-tlp red -d $tdb -j2 -o /dev/null $GZ")
         have igzip && tools+=("igzip|$BYTES|igzip -dc $GZ")
         tools+=("zcat|$BYTES|zcat $GZ")
     fi
@@ -264,7 +264,7 @@ VERIFY=$OUT/verify.txt
 : >"$VERIFY"
 verify() { # label db input
     local hits=$OUT/hits-$1.jsonl
-    "$TRAWL" scan -q -d "$2" -j2 -o "$hits" "$3"
+    "$TRAWL" scan -q --max-tlp red -d "$2" -j2 -o "$hits" "$3"
     if [ $? -ge 2 ]; then echo "$1: trawl scan failed" >>"$VERIFY"; return; fi
     { echo "$1:"; awk -f "$ROOT/bench/check-truth.awk" "$TRUTH" "$NEAR" "$hits" | sed 's/^/  /'; } >>"$VERIFY"
 }

@@ -108,55 +108,82 @@ static int context(struct trawl_buf *out, const uint8_t *p, size_t len, size_t s
     return trawl_buf_json_str(out, p + lo, hi - lo);
 }
 
-int trawl_hits_format(const struct trawl_db *db, struct trawl_hit *hits, size_t n,
-                      const struct trawl_hit_origin *o, struct trawl_buf *out)
+void trawl_hits_prepare(struct trawl_hit *hits, size_t n, const struct trawl_hit_origin *o)
 {
     if (!n)
-        return 0;
+        return;
     qsort(hits, n, sizeof(*hits), cmp_hit);
-    char ts[40];
-    trawl_format_time(o->timestamp, ts, sizeof(ts));
     uint64_t line = o->line_base;
     size_t line_pos = o->line_at;
-    int r = 0;
-    for (size_t i = 0; i < n && !r; i++) {
-        const struct trawl_hit *h = &hits[i];
-        const struct trawl_db_ioc *c = &db->iocs[h->ioc];
-        size_t s = (size_t)(h->offset - o->base_off);
-        size_t e = s + h->len > o->len ? o->len : s + h->len;
-        r |= trawl_buf_printf(out, "{\"timestamp\":\"%s\",\"event_type\":\"ioc\",\"ioc\":{\"id\":%u,"
-                                   "\"value\":\"",
-                              ts, h->ioc);
+    for (size_t i = 0; i < n; i++) {
+        size_t s = (size_t)(hits[i].offset - o->base_off);
+        if (o->line_base && s >= line_pos) {
+            line += trawl_count_lines(o->base + line_pos, s - line_pos);
+            line_pos = s;
+        }
+        hits[i].line = o->line_base ? line : 0;
+    }
+}
+
+void trawl_hit_id(const struct trawl_db *db, const struct trawl_hit *h,
+                  const struct trawl_hit_origin *o, char out[17])
+{
+    static const char hex[] = "0123456789abcdef";
+    const struct trawl_db_ioc *c = &db->iocs[h->ioc];
+    uint64_t k = trawl_hash64(o->file, strlen(o->file), h->offset * 2 + h->utf16);
+    k = trawl_hash64(db->strings + c->value_off, c->value_len, k ^ c->type);
+    if (o->job)
+        k = trawl_hash64(o->job, strlen(o->job), k);
+    for (int i = 15; i >= 0; i--, k >>= 4)
+        out[i] = hex[k & 15];
+    out[16] = 0;
+}
+
+int trawl_hit_format(const struct trawl_db *db, const struct trawl_hit *h,
+                     const struct trawl_hit_origin *o, bool redact, struct trawl_buf *out)
+{
+    const struct trawl_db_ioc *c = &db->iocs[h->ioc];
+    size_t s = (size_t)(h->offset - o->base_off);
+    size_t e = s + h->len > o->len ? o->len : s + h->len;
+    char ts[40], id[17];
+    trawl_format_time(o->timestamp, ts, sizeof(ts));
+    trawl_hit_id(db, h, o, id);
+    int r = trawl_buf_printf(out,
+                             "{\"timestamp\":\"%s\",\"event_type\":\"ioc\",\"hit_id\":\"%s\","
+                             "\"ioc\":{\"id\":%u,\"value\":\"",
+                             ts, id, h->ioc);
+    if (redact) /* above the sink's TLP ceiling: the id stands for the value */
+        r |= trawl_buf_printf(out, "ioc-%u", h->ioc);
+    else
         r |= trawl_buf_json_str(out, db->strings + c->value_off, c->value_len);
-        r |= trawl_buf_printf(out, "\",\"type\":\"%s\",\"tlp\":\"%s\",\"severity\":\"%s\","
-                                   "\"sources\":[",
-                              trawl_ioc_type_name(c->type), trawl_tlp_name(c->tlp),
-                              trawl_severity_name(c->severity));
-        for (unsigned k = 0; k < c->nsrc; k++) {
-            const char *src = trawl_db_source(db, h->ioc, k);
-            r |= trawl_buf_put(out, k ? ",\"" : "\"", k ? 2 : 1);
-            r |= trawl_buf_json_str(out, src, strlen(src));
-            r |= trawl_buf_putc(out, '"');
-        }
-        r |= trawl_buf_putc(out, ']');
-        if (c->confidence >= 0)
-            r |= trawl_buf_printf(out, ",\"confidence\":%d", c->confidence);
-        r |= trawl_buf_put(out, "},\"file\":\"", 10);
-        r |= trawl_buf_json_str(out, o->file, strlen(o->file));
-        r |= trawl_buf_printf(out, "\",\"offset\":%llu,\"length\":%u",
-                              (unsigned long long)h->offset, h->len);
-        if (o->line_base) {
-            if (s >= line_pos) {
-                line += trawl_count_lines(o->base + line_pos, s - line_pos);
-                line_pos = s;
-            }
-            r |= trawl_buf_printf(out, ",\"line\":%llu", (unsigned long long)line);
-        }
-        if (h->utf16)
-            r |= trawl_buf_put(out, ",\"encoding\":\"utf-16le\"", 22);
+    r |= trawl_buf_printf(out, "\",\"type\":\"%s\",\"tlp\":\"%s\",\"severity\":\"%s\","
+                               "\"sources\":[",
+                          trawl_ioc_type_name(c->type), trawl_tlp_name(c->tlp),
+                          trawl_severity_name(c->severity));
+    for (unsigned k = 0; k < c->nsrc; k++) {
+        const char *src = trawl_db_source(db, h->ioc, k);
+        r |= trawl_buf_put(out, k ? ",\"" : "\"", k ? 2 : 1);
+        r |= trawl_buf_json_str(out, src, strlen(src));
+        r |= trawl_buf_putc(out, '"');
+    }
+    r |= trawl_buf_putc(out, ']');
+    if (c->confidence >= 0)
+        r |= trawl_buf_printf(out, ",\"confidence\":%d", c->confidence);
+    if (redact)
+        r |= trawl_buf_put(out, ",\"redacted\":true", 16);
+    r |= trawl_buf_put(out, "},\"file\":\"", 10);
+    r |= trawl_buf_json_str(out, o->file, strlen(o->file));
+    r |= trawl_buf_printf(out, "\",\"offset\":%llu,\"length\":%u", (unsigned long long)h->offset,
+                          h->len);
+    if (h->line)
+        r |= trawl_buf_printf(out, ",\"line\":%llu", (unsigned long long)h->line);
+    if (h->utf16)
+        r |= trawl_buf_put(out, ",\"encoding\":\"utf-16le\"", 22);
+    if (!redact) { /* a redacted hit does not carry the bytes that name it */
         r |= trawl_buf_put(out, ",\"context\":\"", 12);
         r |= context(out, o->base, o->len, s, e, h->utf16);
-        r |= trawl_buf_put(out, "\"}\n", 3);
+        r |= trawl_buf_putc(out, '"');
     }
+    r |= trawl_buf_put(out, "}\n", 2);
     return r ? TRAWL_ENOMEM : 0;
 }

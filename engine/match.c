@@ -459,6 +459,14 @@ size_t trawl_matcher_overlap(const struct trawl_matcher *m)
     return m->overlap;
 }
 
+size_t trawl_matcher_scratch_size(const struct trawl_matcher *m)
+{
+    size_t n = 0;
+    if (m->scratch && hs_scratch_size(m->scratch, &n) != HS_SUCCESS)
+        n = 0;
+    return n;
+}
+
 static int run(struct ctx *c, hs_database_t *db, match_event_handler fn, size_t to,
                struct trawl_error *err)
 {

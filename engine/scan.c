@@ -32,7 +32,6 @@
 #define BLOCK (4u << 20)      /* stream block */
 #define NBLOCKS 4             /* blocks in flight between reader and scanner */
 #define LOOKBEHIND 512        /* carried bytes before a window's accepted range */
-#define OUT_FLUSH (256u << 10)
 
 struct mapped {
     struct trawl_src *src;
@@ -68,7 +67,6 @@ struct scan {
 struct worker {
     struct scan *s;
     struct trawl_matcher *m;
-    struct trawl_buf out;
     uint64_t bytes, hits, by_type[TRAWL_T_COUNT];
     pthread_t th;
 };
@@ -78,7 +76,6 @@ void trawl_scan_opts_init(struct trawl_scan_opts *o)
     memset(o, 0, sizeof(*o));
     o->utf16 = -1;
     o->chunk_size = 16u << 20;
-    o->out_fd = 1;
 }
 
 static bool stopping(struct scan *s)
@@ -107,38 +104,7 @@ static void report_err(struct scan *s, const struct trawl_error *e)
     report(s, e->where, "%s", e->msg[0] ? e->msg : trawl_strerror(e->code));
 }
 
-/* Writes the worker's buffered lines. Called with s->lock held. */
-static void flush_locked(struct worker *w)
-{
-    struct scan *s = w->s;
-    size_t off = 0;
-    while (off < w->out.len && !s->halt) {
-        ssize_t n = write(s->o->out_fd, w->out.data + off, w->out.len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            s->st.write_failed = true;
-            s->halt = 1;
-            if (s->o->on_error)
-                s->o->on_error(s->o->ud, "output", n < 0 ? strerror(errno) : "short write");
-            s->st.errors++;
-            break;
-        }
-        off += (size_t)n;
-    }
-    w->out.len = 0;
-}
-
-static void flush(struct worker *w, bool force)
-{
-    if (!w->out.len || (!force && w->out.len < OUT_FLUSH))
-        return;
-    pthread_mutex_lock(&w->s->lock);
-    flush_locked(w);
-    pthread_mutex_unlock(&w->s->lock);
-}
-
-/* Formats the matcher's hits; origin as described in trawl_engine.h. */
+/* Sends the matcher's hits to the sinks; origin as in trawl_engine.h. */
 static int emit(struct worker *w, const struct trawl_hit_origin *o)
 {
     size_t n = trawl_matcher_nhits(w->m);
@@ -148,9 +114,13 @@ static int emit(struct worker *w, const struct trawl_hit_origin *o)
     for (size_t i = 0; i < n; i++)
         w->by_type[w->s->db->iocs[h[i].ioc].type]++;
     w->hits += n;
-    int r = trawl_hits_format(w->s->db, h, n, o, &w->out);
+    trawl_hits_prepare(h, n, o);
+    int r = trawl_sinks_emit(w->s->o->sinks, w->s->db, h, n, o);
     trawl_matcher_clear(w->m);
-    flush(w, false);
+    if (r) { /* no sink can take hits any more: stop scanning */
+        w->s->st.write_failed = true;
+        w->s->halt = 1;
+    }
     return r;
 }
 
@@ -385,7 +355,7 @@ static int scan_stream(struct worker *w, const char *path, struct trawl_src *src
             acc = e;
         }
         if (trawl_src_size(src) < 0) /* a live pipe: hand hits over now */
-            flush(w, true);
+            trawl_sinks_flush(s->o->sinks);
         /* keep the tail: overlap + look-behind */
         ncarry = wlen < r.carry ? wlen : r.carry;
         memcpy(carry, win + wlen - ncarry, ncarry);
@@ -450,7 +420,6 @@ static void scan_chunk(struct worker *w, struct mapped *m, size_t k)
 {
     size_t lo = k * m->chunk, hi = lo + m->chunk < m->len ? lo + m->chunk : m->len;
     scan_mapped(w, trawl_src_path(m->src), m->data, m->len, lo, hi, m->utf16, m, k);
-    flush(w, true);
     release(m);
 }
 
@@ -506,12 +475,10 @@ static void scan_file(struct worker *w, const char *path)
             free(nl);
         }
         scan_mapped(w, path, data, len, 0, len, utf16, NULL, 0);
-        flush(w, true);
         trawl_src_close(src);
         return;
     }
     scan_stream(w, path, src, kind == TRAWL_IN_GZIP);
-    flush(w, true);
     trawl_src_close(src);
 }
 
@@ -620,13 +587,11 @@ stop:
         ret = -1;
     }
     for (unsigned i = 0; ws && i < n; i++) {
-        flush(&ws[i], true);
         s.st.bytes += ws[i].bytes;
         s.st.hits += ws[i].hits;
         for (int t = 0; t < TRAWL_T_COUNT; t++)
             s.st.hits_by_type[t] += ws[i].by_type[t];
         trawl_matcher_free(ws[i].m);
-        trawl_buf_free(&ws[i].out);
     }
 out:
     for (size_t i = 0; i < s.ntasks; i++)

@@ -18,6 +18,7 @@
 /* One confirmed occurrence of one indicator. */
 struct trawl_hit {
     uint64_t offset; /* stream offset of the first byte of the indicator's text */
+    uint64_t line;   /* 1-based line, 0 = unknown (set by trawl_hits_prepare) */
     uint32_t ioc;    /* indicator index in the database */
     uint16_t len;    /* bytes matched (UTF-16 forms: two per character) */
     uint8_t utf16;   /* matched in its UTF-16LE form */
@@ -37,6 +38,10 @@ void trawl_matcher_free(struct trawl_matcher *m);
 /* Bytes a span must extend past its accepted range (and that a streaming
  * reader must carry over) so that no match straddling a boundary is lost. */
 size_t trawl_matcher_overlap(const struct trawl_matcher *m);
+
+/* Bytes of Hyperscan scratch this matcher owns (one per thread), for
+ * `trawl bench`. Thread-safe for a matcher not being scanned with. */
+size_t trawl_matcher_scratch_size(const struct trawl_matcher *m);
 
 /* A span of input. base[0, len) holds stream offsets [base_off,
  * base_off + len). Hits whose start lies in [lo, hi) (stream offsets) are
@@ -75,16 +80,83 @@ struct trawl_hit_origin {
     size_t line_at;      /* base offset where line_base holds (<= every hit) */
     uint64_t line_base;  /* line number at base[line_at] (1-based), 0 = unknown */
     double timestamp;
+    const char *job; /* distributed job id mixed into hit ids, or NULL */
 };
 
-/* Appends one JSON line per hit (sorted by offset first) to out. The line
- * counter walks from base[0] to each hit, so hits must lie within base.
+/* Sorts hits by offset and fills their line numbers (the line counter walks
+ * from base[line_at] to each hit, so hits must lie within base). */
+void trawl_hits_prepare(struct trawl_hit *hits, size_t n, const struct trawl_hit_origin *o);
+
+/* Appends the JSON line of one hit (docs/hits.md) to out. redact: the
+ * indicator's value is replaced by "ioc-<id>" and no context is written.
  * Thread-safe for distinct out buffers. */
-int trawl_hits_format(const struct trawl_db *db, struct trawl_hit *hits, size_t n,
-                      const struct trawl_hit_origin *o, struct trawl_buf *out);
+int trawl_hit_format(const struct trawl_db *db, const struct trawl_hit *h,
+                     const struct trawl_hit_origin *o, bool redact, struct trawl_buf *out);
+
+/* Stable id of a hit: 16 hex digits hashed from (job, file, offset, encoding,
+ * indicator), so that consumers can drop a hit replayed or re-scanned. */
+void trawl_hit_id(const struct trawl_db *db, const struct trawl_hit *h,
+                  const struct trawl_hit_origin *o, char out[17]);
 
 /* Counts '\n' bytes in p[0, n). */
 uint64_t trawl_count_lines(const uint8_t *p, size_t n);
+
+/* ---- sinks: where hits go ------------------------------------------------ */
+
+/* Per-sink counters. */
+struct trawl_sink_stats {
+    uint64_t written;  /* hits handed to the sink */
+    uint64_t withheld; /* above the TLP ceiling, not sent */
+    uint64_t redacted; /* above the TLP ceiling, sent with the value replaced */
+    uint64_t errors;
+    uint64_t spooled;  /* Redis: written to the local spool while disconnected */
+    uint64_t replayed; /* Redis: replayed from the spool after reconnecting */
+    uint64_t rotations; /* JSONL: files rotated */
+};
+
+struct trawl_sinks;
+
+int trawl_sinks_new(struct trawl_sinks **ret);
+
+/* Adds a sink by spec:
+ *   stdout
+ *   jsonl:PATH        append to PATH (rotate=SIZE[k|M|G]: rotate PATH -> PATH.1 ... PATH.5)
+ *   redis://HOST:PORT/STREAM   XADD one entry per hit (spool=PATH for outages)
+ * followed by options after commas: max-tlp=clear|green|amber|amber+strict|red
+ * (default amber+strict: RED goes nowhere without an explicit red ceiling),
+ * redact (hits above the ceiling are sent with the value replaced by its id
+ * instead of being withheld). Returns 0 or < 0 with err naming the spec. */
+int trawl_sinks_add(struct trawl_sinks *s, const char *spec, struct trawl_error *err);
+
+/* Adds an already open descriptor (e.g. -o FILE, stdout) as a sink. The
+ * descriptor is not closed. */
+int trawl_sinks_add_fd(struct trawl_sinks *s, int fd, const char *name, int max_tlp,
+                       bool redact, struct trawl_error *err);
+
+size_t trawl_sinks_count(const struct trawl_sinks *s);
+
+/* Sends prepared hits (trawl_hits_prepare) to every sink. Thread-safe.
+ * Returns 0, or < 0 when every sink has failed (nothing can be delivered);
+ * failures of single sinks are counted and reported through on_error. */
+int trawl_sinks_emit(struct trawl_sinks *s, const struct trawl_db *db,
+                     const struct trawl_hit *hits, size_t n, const struct trawl_hit_origin *o);
+
+/* Pushes buffered hits out (a live pipe wants its hits now). Thread-safe. */
+void trawl_sinks_flush(struct trawl_sinks *s);
+
+/* Flushes and syncs every sink; returns < 0 if any sink failed at any time. */
+int trawl_sinks_close(struct trawl_sinks *s);
+
+/* Name and counters of sink i. */
+const char *trawl_sinks_name(const struct trawl_sinks *s, size_t i);
+void trawl_sinks_stats(const struct trawl_sinks *s, size_t i, struct trawl_sink_stats *out);
+
+/* Problems while writing (one call per problem, serialised). */
+void trawl_sinks_on_error(struct trawl_sinks *s, void (*fn)(void *ud, const char *where,
+                                                            const char *msg),
+                          void *ud);
+
+void trawl_sinks_free(struct trawl_sinks *s);
 
 /* ---- scanning files ---------------------------------------------------- */
 
@@ -95,7 +167,7 @@ struct trawl_scan_opts {
     int utf16;          /* -1: only for binary input (default), 0: off, 1: always */
     size_t chunk_size;  /* split mapped files into chunks of this many bytes */
     unsigned src_flags; /* TRAWL_SRC_* */
-    int out_fd;         /* JSON lines go here */
+    struct trawl_sinks *sinks; /* where hits go (required) */
     trawl_scan_err_fn on_error; /* one call per problem, serialised */
     void *ud;
     volatile sig_atomic_t *stop; /* set asynchronously to stop early (flushes) */

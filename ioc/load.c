@@ -437,6 +437,22 @@ static int read_all(int fd, const char *path, char **out, size_t *outlen, struct
     return 0;
 }
 
+/* A directory is a MISP feed (manifest.json plus one file per event) when
+ * the format allows it; load_misp_feed (load_misp.c) loads each event file
+ * through trawl_ioc_load_file. */
+int load_misp_feed(struct trawl_iocset *set, const char *dir, const struct trawl_load_opts *opts,
+                   struct trawl_load_stats *stats, trawl_diag_fn diag, void *ud,
+                   struct trawl_error *err);
+
+static int load_directory(struct trawl_iocset *set, const char *path,
+                          const struct trawl_load_opts *opts, struct trawl_load_stats *stats,
+                          trawl_diag_fn diag, void *ud, struct trawl_error *err)
+{
+    if (opts && opts->format != TRAWL_FMT_AUTO && opts->format != TRAWL_FMT_MISP)
+        return trawl_error_set(err, TRAWL_EIO, path, "is a directory");
+    return load_misp_feed(set, path, opts, stats, diag, ud, err);
+}
+
 int trawl_ioc_load_file(struct trawl_iocset *set, const char *path,
                         const struct trawl_load_opts *opts, struct trawl_load_stats *stats,
                         trawl_diag_fn diag, void *ud, struct trawl_error *err)
@@ -448,7 +464,7 @@ int trawl_ioc_load_file(struct trawl_iocset *set, const char *path,
     struct stat st;
     if (!is_stdin && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         close(fd);
-        return trawl_error_set(err, TRAWL_EIO, path, "is a directory");
+        return load_directory(set, path, opts, stats, diag, ud, err);
     }
     char *data = NULL;
     size_t len = 0;

@@ -24,6 +24,12 @@ static const char help[] =
     "  -d, --db FILE         compiled database (required; see trawl compile)\n"
     "  -j, --threads N       worker threads (default: number of cores)\n"
     "  -o, --output FILE     write hits to FILE instead of standard output\n"
+    "      --sink SPEC       send hits to a sink (repeatable; replaces standard output):\n"
+    "                          stdout | jsonl:PATH[,rotate=SIZE] | redis://HOST:PORT/STREAM\n"
+    "                          options: ,max-tlp=TLP  ,redact  (,spool=PATH for Redis)\n"
+    "      --max-tlp TLP     TLP ceiling of standard output / -o (default amber+strict:\n"
+    "                        RED hits are withheld unless you say red)\n"
+    "      --redact          send hits above the ceiling with the value replaced by its id\n"
     "      --utf16 MODE      auto (binary input only; default), on, off\n"
     "      --chunk MB        split large files into chunks of MB megabytes (default 16)\n"
     "  -q, --quiet           no summary or progress on stderr\n"
@@ -37,6 +43,8 @@ static const char help[] =
     "  trawl scan -d iocs.tdb /var/log\n"
     "  trawl scan -d iocs.tdb -j 8 -o hits.jsonl /evidence/*.gz\n"
     "  zcat old.log.gz | trawl scan -d iocs.tdb -\n"
+    "  trawl scan -d iocs.tdb --sink jsonl:/var/spool/trawl/hits.jsonl,rotate=100M \\\n"
+    "             --sink redis://127.0.0.1:6379/trawl:hits,max-tlp=green /evidence\n"
     "  trawl scan -d iocs.tdb --utf16 on memory.dmp\n";
 
 static volatile sig_atomic_t stop_flag;
@@ -99,12 +107,17 @@ int cmd_scan(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},  {"utf16", required_argument, NULL, 'U'},
         {"chunk", required_argument, NULL, 'C'},   {"quiet", no_argument, NULL, 'q'},
         {"progress", no_argument, NULL, 'P'},      {"help", no_argument, NULL, 'h'},
+        {"sink", required_argument, NULL, 'K'},    {"max-tlp", required_argument, NULL, 'T'},
+        {"redact", no_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     struct trawl_scan_opts so;
     trawl_scan_opts_init(&so);
     const char *dbpath = NULL, *out = NULL;
-    bool quiet = false, force_progress = false;
+    bool quiet = false, force_progress = false, redact = false;
+    const char *sink_specs[16];
+    size_t nsinks = 0;
+    enum trawl_tlp max_tlp = TRAWL_TLP_AMBER_STRICT;
     unsigned long v;
     int c;
     optind = 1;
@@ -140,6 +153,18 @@ int cmd_scan(int argc, char **argv)
         case 'q':
             quiet = true;
             break;
+        case 'K':
+            if (nsinks == 16)
+                return cli_usage_error("scan", "at most 16 sinks");
+            sink_specs[nsinks++] = optarg;
+            break;
+        case 'T':
+            if (trawl_tlp_parse(optarg, &max_tlp))
+                return cli_usage_error("scan", "unknown TLP '%s'", optarg);
+            break;
+        case 'R':
+            redact = true;
+            break;
         case 'P':
             force_progress = true;
             break;
@@ -164,14 +189,36 @@ int cmd_scan(int argc, char **argv)
         cli_error("%s", trawl_error_str(&err, buf, sizeof(buf)));
         return EXIT_TROUBLE;
     }
-    int fd = 1;
+    struct trawl_sinks *sinks;
+    if (trawl_sinks_new(&sinks)) {
+        cli_error("out of memory");
+        trawl_db_close(db);
+        return EXIT_TROUBLE;
+    }
+    trawl_sinks_on_error(sinks, on_error, NULL);
+    int fd = -1;
     if (out && strcmp(out, "-")) {
         fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0) {
             cli_error("%s: cannot create: %s", out, strerror(errno));
+            trawl_sinks_free(sinks);
             trawl_db_close(db);
             return EXIT_TROUBLE;
         }
+    }
+    if (fd >= 0 || !nsinks)
+        err.code = trawl_sinks_add_fd(sinks, fd >= 0 ? fd : 1, fd >= 0 ? out : "stdout",
+                                      max_tlp, redact, &err);
+    for (size_t i = 0; !err.code && i < nsinks; i++)
+        trawl_sinks_add(sinks, sink_specs[i], &err);
+    if (err.code) {
+        char buf[1100];
+        cli_error("%s", trawl_error_str(&err, buf, sizeof(buf)));
+        trawl_sinks_free(sinks);
+        if (fd >= 0)
+            close(fd);
+        trawl_db_close(db);
+        return EXIT_TROUBLE;
     }
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
@@ -187,7 +234,7 @@ int cmd_scan(int argc, char **argv)
     if (progress && pthread_create(&pth, NULL, progress_main, &pr))
         progress = false;
 
-    so.out_fd = fd;
+    so.sinks = sinks;
     so.on_error = on_error;
     so.stop = &stop_flag;
     trawl_cap_set_stop_flag(&stop_flag);
@@ -202,7 +249,9 @@ int cmd_scan(int argc, char **argv)
         pthread_mutex_unlock(&pr.mu);
         pthread_join(pth, NULL);
     }
-    if (fd != 1 && (fsync(fd) && errno != EINVAL && errno != EROFS ? 1 : 0) + (close(fd) ? 1 : 0)) {
+    if (trawl_sinks_close(sinks))
+        st.write_failed = true;
+    if (fd >= 0 && close(fd)) {
         cli_error("%s: %s", out, strerror(errno));
         st.write_failed = true;
     }
@@ -220,7 +269,22 @@ int cmd_scan(int argc, char **argv)
             }
         fprintf(stderr, "%s, %llu error(s)%s\n", sep[0] == ',' ? "]" : "",
                 (unsigned long long)st.errors, st.interrupted ? ", interrupted" : "");
+        for (size_t i = 0; i < trawl_sinks_count(sinks); i++) {
+            struct trawl_sink_stats ss;
+            trawl_sinks_stats(sinks, i, &ss);
+            if (!ss.withheld && !ss.redacted && !ss.errors && !ss.spooled &&
+                trawl_sinks_count(sinks) == 1)
+                continue;
+            fprintf(stderr,
+                    "trawl: sink %s: %llu written, %llu withheld and %llu redacted by TLP "
+                    "ceiling, %llu spooled, %llu replayed, %llu rotation(s), %llu error(s)\n",
+                    trawl_sinks_name(sinks, i), (unsigned long long)ss.written,
+                    (unsigned long long)ss.withheld, (unsigned long long)ss.redacted,
+                    (unsigned long long)ss.spooled, (unsigned long long)ss.replayed,
+                    (unsigned long long)ss.rotations, (unsigned long long)ss.errors);
+        }
     }
+    trawl_sinks_free(sinks);
     trawl_db_close(db);
     if (r || st.write_failed || st.interrupted)
         return EXIT_TROUBLE;

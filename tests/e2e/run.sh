@@ -608,7 +608,7 @@ gen_checks() {
         return
     fi
     ok "gen: compile the generated indicators"
-    t scan -q -d gen.tdb -j 2 --chunk 1 logs.txt >hits.jsonl 2>err
+    t scan -q -d gen.tdb -j 2 --chunk 1 --max-tlp red logs.txt >hits.jsonl 2>err
     local rc=$RC
     hits hits.jsonl | cut -f2,3 | sort -u >got
     cut -f1,3 truth.tsv | sort -u >want

@@ -468,10 +468,15 @@ static void scan(const char *const *paths, size_t n, unsigned threads, size_t ch
     o.chunk_size = chunk ? chunk : o.chunk_size;
     o.src_flags = src_flags;
     o.utf16 = utf16;
-    o.out_fd = fd;
+    struct trawl_sinks *sinks;
+    cr_assert_eq(trawl_sinks_new(&sinks), 0);
+    cr_assert_eq(trawl_sinks_add_fd(sinks, fd, "out", TRAWL_TLP_RED, false, NULL), 0);
+    o.sinks = sinks;
     o.on_error = on_error;
     o.ud = &r->errs;
     r->rc = trawl_scan_paths(g_db, paths, n, &o, &r->st);
+    cr_assert_eq(trawl_sinks_close(sinks), 0);
+    trawl_sinks_free(sinks);
     read_out(fd, &r->out);
     close(fd);
 }
