@@ -65,8 +65,29 @@ static int cmp_hit(const void *a, const void *b)
     return (int)x->utf16 - (int)y->utf16;
 }
 
+/* Hides, in a context extract, the text of other hits whose indicator is
+ * above the sink's TLP ceiling: a log line may hold a RED indicator next to
+ * the GREEN one being reported. tmp[i] shows base bytes lo + i*stride. */
+static void mask_context(char *tmp, size_t n, size_t lo, size_t stride,
+                         const struct trawl_hit_origin *o, const struct trawl_hit_mask *mask)
+{
+    if (!mask)
+        return;
+    uint64_t from = o->base_off + lo, to = from + n * stride;
+    for (size_t i = 0; i < mask->n; i++) {
+        const struct trawl_hit *m = &mask->hits[i];
+        if (m->tlp <= mask->max_tlp || m->offset >= to || m->offset + m->len <= from)
+            continue;
+        uint64_t a = m->offset > from ? m->offset : from;
+        uint64_t b = m->offset + m->len < to ? m->offset + m->len : to;
+        for (uint64_t x = a; x < b; x++)
+            tmp[(x - from) / stride] = '*';
+    }
+}
+
 /* Context for a UTF-16LE hit: the units around it, decoded. */
-static int context_utf16(struct trawl_buf *out, const uint8_t *p, size_t len, size_t s, size_t e)
+static int context_utf16(struct trawl_buf *out, const uint8_t *p, size_t len, size_t s, size_t e,
+                         const struct trawl_hit_origin *o, const struct trawl_hit_mask *mask)
 {
     size_t lo = s, hi = e;
     while (lo >= 2 && s - lo < CONTEXT_MAX / 2 - 2 && !(p[lo - 2] == '\n' && p[lo - 1] == 0))
@@ -77,14 +98,15 @@ static int context_utf16(struct trawl_buf *out, const uint8_t *p, size_t len, si
     size_t n = 0;
     for (size_t i = lo; i + 1 < hi + 1 && i + 1 < len && n < sizeof(tmp); i += 2)
         tmp[n++] = p[i + 1] ? '.' : (char)p[i];
+    mask_context(tmp, n, lo, 2, o, mask);
     return trawl_buf_json_str(out, tmp, n);
 }
 
 static int context(struct trawl_buf *out, const uint8_t *p, size_t len, size_t s, size_t e,
-                   bool wide)
+                   bool wide, const struct trawl_hit_origin *o, const struct trawl_hit_mask *mask)
 {
     if (wide)
-        return context_utf16(out, p, len, s, e);
+        return context_utf16(out, p, len, s, e, o, mask);
     /* the surrounding line, cut to CONTEXT_MAX bytes around the match */
     size_t lo = s, hi = e;
     while (lo > 0 && p[lo - 1] != '\n' && s - lo < CONTEXT_MAX)
@@ -105,7 +127,13 @@ static int context(struct trawl_buf *out, const uint8_t *p, size_t len, size_t s
         lo = s - left;
         hi = mlen >= CONTEXT_MAX ? s + CONTEXT_MAX : e + right;
     }
-    return trawl_buf_json_str(out, p + lo, hi - lo);
+    if (!mask)
+        return trawl_buf_json_str(out, p + lo, hi - lo);
+    char tmp[2 * CONTEXT_MAX + 8];
+    size_t n = hi - lo < sizeof(tmp) ? hi - lo : sizeof(tmp);
+    memcpy(tmp, p + lo, n);
+    mask_context(tmp, n, lo, 1, o, mask);
+    return trawl_buf_json_str(out, tmp, n);
 }
 
 void trawl_hits_prepare(struct trawl_hit *hits, size_t n, const struct trawl_hit_origin *o)
@@ -140,7 +168,8 @@ void trawl_hit_id(const struct trawl_db *db, const struct trawl_hit *h,
 }
 
 int trawl_hit_format(const struct trawl_db *db, const struct trawl_hit *h,
-                     const struct trawl_hit_origin *o, bool redact, struct trawl_buf *out)
+                     const struct trawl_hit_origin *o, bool redact,
+                     const struct trawl_hit_mask *mask, struct trawl_buf *out)
 {
     const struct trawl_db_ioc *c = &db->iocs[h->ioc];
     size_t s = (size_t)(h->offset - o->base_off);
@@ -181,7 +210,7 @@ int trawl_hit_format(const struct trawl_db *db, const struct trawl_hit *h,
         r |= trawl_buf_put(out, ",\"encoding\":\"utf-16le\"", 22);
     if (!redact) { /* a redacted hit does not carry the bytes that name it */
         r |= trawl_buf_put(out, ",\"context\":\"", 12);
-        r |= context(out, o->base, o->len, s, e, h->utf16);
+        r |= context(out, o->base, o->len, s, e, h->utf16, o, mask);
         r |= trawl_buf_putc(out, '"');
     }
     r |= trawl_buf_put(out, "}\n", 2);

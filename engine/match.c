@@ -118,7 +118,7 @@ static void push_hit(struct ctx *c, size_t start, size_t len, uint32_t ioc, bool
     }
     m->hits[m->nhits++] = (struct trawl_hit){
         .offset = c->base_off + start, .ioc = ioc, .len = (uint16_t)(len > 65535 ? 65535 : len),
-        .utf16 = wide};
+        .utf16 = wide, .tlp = m->db->iocs[ioc].tlp};
 }
 
 /* A host name ends here: no further label character and no ".label". */

@@ -15,11 +15,31 @@
 
 #define MAX_SINKS 16
 #define FD_FLUSH (256u << 10)
-#define ROTATE_KEEP 5
+
+/* One aggregated indicator-in-file, waiting for its window to close. */
+struct agg {
+    uint64_t key; /* 0 = empty slot */
+    uint32_t ioc;
+    uint64_t count, last_offset;
+    double first_seen, last_seen;
+    /* the first hit without its "}\n": [0..4] plain with the context masked
+     * for a sink of that ceiling, [5] redacted */
+    char *json[TRAWL_TLP_COUNT + 1];
+    size_t json_len[TRAWL_TLP_COUNT + 1];
+    char id[17];
+    char *file;
+    uint64_t offset;
+};
 
 struct trawl_sinks {
     struct sink sinks[MAX_SINKS];
     size_t n;
+    double window; /* aggregation window, 0 = off */
+    pthread_mutex_t agg_mu;
+    struct agg *aggs;
+    size_t agg_cap, agg_n;
+    double last_sweep;
+    const struct trawl_db *db;
     pthread_mutex_t err_mu;
     void (*on_error)(void *ud, const char *where, const char *msg);
     void *ud;
@@ -31,6 +51,7 @@ int trawl_sinks_new(struct trawl_sinks **ret)
     if (!s)
         return TRAWL_ENOMEM;
     pthread_mutex_init(&s->err_mu, NULL);
+    pthread_mutex_init(&s->agg_mu, NULL);
     *ret = s;
     return 0;
 }
@@ -195,15 +216,259 @@ void trawl_sinks_stats(const struct trawl_sinks *s, size_t i, struct trawl_sink_
     pthread_mutex_unlock(&k->mu);
 }
 
+/* The JSON forms of one hit, made on demand: form[t] for a sink whose
+ * ceiling is t (context masked of hits above t), form[RED_FORM] redacted. */
+#define RED_FORM TRAWL_TLP_COUNT
+struct forms {
+    struct trawl_buf form[TRAWL_TLP_COUNT + 1];
+    int (*make)(struct forms *f, int which);
+    const struct trawl_db *db;
+    const struct trawl_hit *h, *batch;
+    size_t nbatch;
+    int batch_max; /* highest TLP among the batch's hits */
+    const struct trawl_hit_origin *o;
+    struct agg *a;
+};
+
+static void forms_reset(struct forms *f)
+{
+    for (int i = 0; i <= RED_FORM; i++)
+        f->form[i].len = 0;
+}
+
+static void forms_free(struct forms *f)
+{
+    for (int i = 0; i <= RED_FORM; i++)
+        trawl_buf_free(&f->form[i]);
+}
+
+/* Which form a sink gets: redacted, or masked for its ceiling; every
+ * ceiling at or above the batch's highest TLP shares the unmasked form. */
+static int form_for(const struct forms *f, const struct sink *sk, bool above)
+{
+    if (above)
+        return RED_FORM;
+    return sk->max_tlp >= f->batch_max ? TRAWL_TLP_RED : sk->max_tlp;
+}
+
+/* Hands one hit to every live sink. Returns the number of live sinks, or
+ * < 0 when out of memory. */
+static int deliver(struct trawl_sinks *s, int tlp, struct sink_hit *sh, const char *value,
+                   const char *redval, struct forms *f)
+{
+    int alive = 0;
+    for (size_t k = 0; k < s->n; k++) {
+        struct sink *sk = &s->sinks[k];
+        if (sk->failed)
+            continue;
+        alive++;
+        bool above = tlp > sk->max_tlp;
+        if (above && !sk->redact) {
+            pthread_mutex_lock(&sk->mu);
+            sk->st.withheld++;
+            pthread_mutex_unlock(&sk->mu);
+            continue;
+        }
+        int which = form_for(f, sk, above);
+        struct trawl_buf *b = &f->form[which];
+        if (!b->len && f->make(f, which))
+            return TRAWL_ENOMEM;
+        sh->json = b->data;
+        sh->json_len = b->len;
+        sh->ioc_value = above ? redval : value;
+        struct trawl_error err = {0};
+        pthread_mutex_lock(&sk->mu);
+        int wr = sk->failed ? 0 : sk->ops->write(sk, sh, &err);
+        if (wr) {
+            sk->failed = true;
+            sk->st.errors++;
+        } else if (!sk->failed) {
+            sk->st.written++;
+            sk->st.redacted += above;
+        }
+        pthread_mutex_unlock(&sk->mu);
+        if (wr) {
+            if (!err.where[0])
+                snprintf(err.where, sizeof(err.where), "%s", sk->name);
+            report(s, &err);
+        }
+    }
+    return alive;
+}
+
+static int format_form(const struct forms *f, int which, struct trawl_buf *b)
+{
+    struct trawl_hit_mask m = {f->batch, f->nbatch, which};
+    bool masked = which != RED_FORM && which < f->batch_max;
+    return trawl_hit_format(f->db, f->h, f->o, which == RED_FORM, masked ? &m : NULL, b);
+}
+
+static int make_hit(struct forms *f, int which)
+{
+    return format_form(f, which, &f->form[which]);
+}
+
+/* The aggregated form: the first hit with the counts appended. */
+static int make_agg(struct forms *f, int which)
+{
+    struct agg *a = f->a;
+    struct trawl_buf *b = &f->form[which];
+    char t1[40], t2[40];
+    trawl_format_time(a->first_seen, t1, sizeof(t1));
+    trawl_format_time(a->last_seen, t2, sizeof(t2));
+    int r = trawl_buf_put(b, a->json[which], a->json_len[which]);
+    r |= trawl_buf_printf(b,
+                          ",\"count\":%llu,\"first_seen\":\"%s\",\"last_seen\":\"%s\","
+                          "\"last_offset\":%llu}\n",
+                          (unsigned long long)a->count, t1, t2,
+                          (unsigned long long)a->last_offset);
+    return r ? TRAWL_ENOMEM : 0;
+}
+
+static void agg_free(struct agg *a)
+{
+    for (int i = 0; i <= RED_FORM; i++)
+        free(a->json[i]);
+    free(a->file);
+    a->key = 0;
+}
+
+static int emit_agg(struct trawl_sinks *s, struct agg *a)
+{
+    const struct trawl_db_ioc *c = &s->db->iocs[a->ioc];
+    char redval[24];
+    snprintf(redval, sizeof(redval), "ioc-%u", a->ioc);
+    struct sink_hit sh = {.id = a->id,
+                          .ioc_type = trawl_ioc_type_name(c->type),
+                          .tlp = trawl_tlp_name(c->tlp),
+                          .severity = trawl_severity_name(c->severity),
+                          .file = a->file,
+                          .offset = a->offset,
+                          .timestamp = a->first_seen};
+    /* every form was stored: a batch_max above RED makes form_for pick the
+     * form of each sink's ceiling */
+    struct forms f = {.make = make_agg, .a = a, .batch_max = TRAWL_TLP_RED + 1};
+    int r = deliver(s, c->tlp, &sh, s->db->strings + c->value_off, redval, &f);
+    forms_free(&f);
+    agg_free(a);
+    s->agg_n--;
+    return r;
+}
+
+void trawl_sinks_set_aggregate(struct trawl_sinks *s, double window)
+{
+    s->window = window > 0 ? window : 0;
+}
+
+/* Emits every aggregate whose window has closed (all of them when `all`).
+ * Called with agg_mu held. */
+static void sweep(struct trawl_sinks *s, double now, bool all)
+{
+    for (size_t i = 0; i < s->agg_cap && s->agg_n; i++)
+        if (s->aggs[i].key && (all || now - s->aggs[i].first_seen >= s->window))
+            emit_agg(s, &s->aggs[i]);
+    /* emptied slots break probe chains: rebuild the table */
+    struct agg *old = s->aggs;
+    size_t cap = s->agg_cap;
+    s->aggs = calloc(cap ? cap : 1, sizeof(*old));
+    if (!s->aggs) { /* keep the old table; probing still terminates */
+        s->aggs = old;
+        return;
+    }
+    for (size_t i = 0; i < cap; i++) {
+        if (!old[i].key)
+            continue;
+        size_t j = trawl_mix64(old[i].key) & (cap - 1);
+        while (s->aggs[j].key)
+            j = (j + 1) & (cap - 1);
+        s->aggs[j] = old[i];
+    }
+    free(old);
+    s->last_sweep = now;
+}
+
+/* Aggregates one hit; returns 0 or TRAWL_ENOMEM. Called with agg_mu held. */
+static int aggregate(struct trawl_sinks *s, const struct trawl_db *db, const struct trawl_hit *h,
+                     const struct trawl_hit *batch, size_t nbatch, const struct trawl_hit_origin *o)
+{
+    if (s->agg_n * 2 + 2 > s->agg_cap) {
+        size_t cap = s->agg_cap ? s->agg_cap * 2 : 1024;
+        struct agg *n = calloc(cap, sizeof(*n));
+        if (!n)
+            return TRAWL_ENOMEM;
+        for (size_t i = 0; i < s->agg_cap; i++) {
+            if (!s->aggs[i].key)
+                continue;
+            size_t j = trawl_mix64(s->aggs[i].key) & (cap - 1);
+            while (n[j].key)
+                j = (j + 1) & (cap - 1);
+            n[j] = s->aggs[i];
+        }
+        free(s->aggs);
+        s->aggs = n;
+        s->agg_cap = cap;
+    }
+    uint64_t key = trawl_hash64(o->file, strlen(o->file), h->ioc) | 1;
+    size_t j = trawl_mix64(key) & (s->agg_cap - 1);
+    while (s->aggs[j].key && (s->aggs[j].key != key || s->aggs[j].ioc != h->ioc ||
+                              strcmp(s->aggs[j].file, o->file)))
+        j = (j + 1) & (s->agg_cap - 1);
+    struct agg *a = &s->aggs[j];
+    if (a->key) {
+        a->count++;
+        a->last_seen = o->timestamp;
+        a->last_offset = h->offset;
+        return 0;
+    }
+    struct forms f = {.db = db, .h = h, .batch = batch, .nbatch = nbatch, .o = o};
+    for (size_t i = 0; i < nbatch; i++)
+        if (batch[i].tlp > f.batch_max)
+            f.batch_max = batch[i].tlp;
+    *a = (struct agg){.key = key, .ioc = h->ioc, .count = 1, .last_offset = h->offset,
+                      .first_seen = o->timestamp, .last_seen = o->timestamp,
+                      .file = strdup(o->file), .offset = h->offset};
+    int r = a->file ? 0 : TRAWL_ENOMEM;
+    for (int w = 0; w <= RED_FORM && !r; w++) {
+        struct trawl_buf b = {0};
+        r = format_form(&f, w, &b);
+        a->json[w] = b.data;
+        a->json_len[w] = b.len >= 2 ? b.len - 2 : 0; /* without "}\n" */
+    }
+    s->agg_n++;
+    if (r) {
+        agg_free(a);
+        s->agg_n--;
+        return r;
+    }
+    trawl_hit_id(db, h, o, a->id);
+    return 0;
+}
+
 int trawl_sinks_emit(struct trawl_sinks *s, const struct trawl_db *db, const struct trawl_hit *hits,
                      size_t n, const struct trawl_hit_origin *o)
 {
-    struct trawl_buf plain = {0}, red = {0};
-    int alive = 0, r = 0;
-    for (size_t i = 0; i < n && !r; i++) {
+    s->db = db;
+    if (s->window > 0) {
+        pthread_mutex_lock(&s->agg_mu);
+        int r = 0;
+        for (size_t i = 0; i < n && !r; i++)
+            r = aggregate(s, db, &hits[i], hits, n, o);
+        double now = trawl_now_real();
+        if (now - s->last_sweep >= 1.0)
+            sweep(s, now, false);
+        pthread_mutex_unlock(&s->agg_mu);
+        return r;
+    }
+    struct forms f = {.make = make_hit, .db = db, .o = o, .batch = hits, .nbatch = n};
+    for (size_t i = 0; i < n; i++)
+        if (hits[i].tlp > f.batch_max)
+            f.batch_max = hits[i].tlp;
+    int alive = 1;
+    for (size_t i = 0; i < n && alive > 0; i++) {
         const struct trawl_hit *h = &hits[i];
         const struct trawl_db_ioc *c = &db->iocs[h->ioc];
-        plain.len = red.len = 0;
+        forms_reset(&f);
+        f.h = h;
         char id[17], redval[24];
         trawl_hit_id(db, h, o, id);
         snprintf(redval, sizeof(redval), "ioc-%u", h->ioc);
@@ -214,51 +479,11 @@ int trawl_sinks_emit(struct trawl_sinks *s, const struct trawl_db *db, const str
                               .file = o->file,
                               .offset = h->offset,
                               .timestamp = o->timestamp};
-        alive = 0;
-        for (size_t k = 0; k < s->n; k++) {
-            struct sink *sk = &s->sinks[k];
-            if (sk->failed)
-                continue;
-            alive++;
-            bool above = c->tlp > sk->max_tlp;
-            if (above && !sk->redact) {
-                pthread_mutex_lock(&sk->mu);
-                sk->st.withheld++;
-                pthread_mutex_unlock(&sk->mu);
-                continue;
-            }
-            struct trawl_buf *b = above ? &red : &plain;
-            if (!b->len && trawl_hit_format(db, h, o, above, b)) {
-                r = TRAWL_ENOMEM;
-                break;
-            }
-            sh.json = b->data;
-            sh.json_len = b->len;
-            sh.ioc_value = above ? redval : db->strings + c->value_off;
-            struct trawl_error err = {0};
-            pthread_mutex_lock(&sk->mu);
-            int wr = sk->failed ? 0 : sk->ops->write(sk, &sh, &err);
-            if (wr) {
-                sk->failed = true;
-                sk->st.errors++;
-            } else if (!sk->failed) {
-                sk->st.written++;
-                sk->st.redacted += above;
-            }
-            pthread_mutex_unlock(&sk->mu);
-            if (wr) {
-                if (!err.where[0])
-                    snprintf(err.where, sizeof(err.where), "%s", sk->name);
-                report(s, &err);
-            }
-        }
-        if (!alive)
-            break;
+        alive = deliver(s, c->tlp, &sh, db->strings + c->value_off, redval, &f);
     }
-    trawl_buf_free(&plain);
-    trawl_buf_free(&red);
-    if (r)
-        return r;
+    forms_free(&f);
+    if (alive < 0)
+        return alive;
     return (s->n && !alive) ? TRAWL_EIO : 0;
 }
 
@@ -289,6 +514,10 @@ void trawl_sinks_flush(struct trawl_sinks *s)
 int trawl_sinks_close(struct trawl_sinks *s)
 {
     int r = 0;
+    pthread_mutex_lock(&s->agg_mu);
+    if (s->agg_n)
+        sweep(s, trawl_now_real(), true);
+    pthread_mutex_unlock(&s->agg_mu);
     for (size_t k = 0; k < s->n; k++) {
         flush_one(s, &s->sinks[k], true);
         if (s->sinks[k].failed)
@@ -305,7 +534,12 @@ void trawl_sinks_free(struct trawl_sinks *s)
         s->sinks[k].ops->close(&s->sinks[k]);
         drop_sink(&s->sinks[k]);
     }
+    for (size_t i = 0; i < s->agg_cap; i++)
+        if (s->aggs[i].key)
+            agg_free(&s->aggs[i]);
+    free(s->aggs);
     pthread_mutex_destroy(&s->err_mu);
+    pthread_mutex_destroy(&s->agg_mu);
     free(s);
 }
 
@@ -317,6 +551,7 @@ struct fdsink {
     char *path;      /* JSONL: the file, for rotation */
     uint64_t rotate; /* JSONL: rotate beyond this size (0 = never) */
     uint64_t size;   /* bytes in the current file */
+    uint64_t generation; /* JSONL: last rotated generation number */
     struct trawl_buf buf;
 };
 
@@ -349,7 +584,9 @@ static int fd_sync(struct fdsink *f, const char *name, struct trawl_error *err)
     return 0;
 }
 
-/* PATH -> PATH.1 -> ... -> PATH.5 (the oldest dropped), then a fresh PATH. */
+/* PATH becomes PATH.N, N one more than the highest generation present, and
+ * a fresh PATH is opened. Nothing is ever deleted: the files are a queue,
+ * read in order PATH.1, PATH.2, ..., PATH. */
 static int rotate(struct sink *s, struct trawl_error *err)
 {
     struct fdsink *f = s->impl;
@@ -357,22 +594,17 @@ static int rotate(struct sink *s, struct trawl_error *err)
     if (r)
         return r;
     close(f->fd);
-    size_t n = strlen(f->path) + 8;
-    char *a = malloc(n), *b = malloc(n);
-    if (!a || !b) {
-        free(a);
-        free(b);
+    f->fd = -1;
+    size_t n = strlen(f->path) + 24;
+    char *a = malloc(n);
+    if (!a)
         return trawl_error_set(err, TRAWL_ENOMEM, f->path, "out of memory");
-    }
-    for (int i = ROTATE_KEEP - 1; i >= 1; i--) {
-        snprintf(a, n, "%s.%d", f->path, i);
-        snprintf(b, n, "%s.%d", f->path, i + 1);
-        rename(a, b); /* missing generations are fine */
-    }
-    snprintf(a, n, "%s.1", f->path);
+    struct stat st;
+    do {
+        snprintf(a, n, "%s.%llu", f->path, (unsigned long long)++f->generation);
+    } while (!stat(a, &st));
     int rr = rename(f->path, a);
     free(a);
-    free(b);
     if (rr)
         return trawl_error_set(err, TRAWL_EIO, f->path, "rotate: %s", strerror(errno));
     f->fd = open(f->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);

@@ -22,7 +22,7 @@ struct trawl_hit {
     uint32_t ioc;    /* indicator index in the database */
     uint16_t len;    /* bytes matched (UTF-16 forms: two per character) */
     uint8_t utf16;   /* matched in its UTF-16LE form */
-    uint8_t pad;
+    uint8_t tlp;     /* the indicator's TLP (set by the matcher) */
 };
 
 /* ---- matcher: one per thread ------------------------------------------ */
@@ -87,11 +87,21 @@ struct trawl_hit_origin {
  * from base[line_at] to each hit, so hits must lie within base). */
 void trawl_hits_prepare(struct trawl_hit *hits, size_t n, const struct trawl_hit_origin *o);
 
+/* Hits whose text must not show in context extracts: those of `hits` (sorted
+ * or not) whose TLP is above max_tlp. */
+struct trawl_hit_mask {
+    const struct trawl_hit *hits;
+    size_t n;
+    int max_tlp;
+};
+
 /* Appends the JSON line of one hit (docs/hits.md) to out. redact: the
  * indicator's value is replaced by "ioc-<id>" and no context is written.
- * Thread-safe for distinct out buffers. */
+ * mask (may be NULL): bytes of the listed hits above its ceiling are shown
+ * as '*' in the context. Thread-safe for distinct out buffers. */
 int trawl_hit_format(const struct trawl_db *db, const struct trawl_hit *h,
-                     const struct trawl_hit_origin *o, bool redact, struct trawl_buf *out);
+                     const struct trawl_hit_origin *o, bool redact,
+                     const struct trawl_hit_mask *mask, struct trawl_buf *out);
 
 /* Stable id of a hit: 16 hex digits hashed from (job, file, offset, encoding,
  * indicator), so that consumers can drop a hit replayed or re-scanned. */
@@ -120,7 +130,8 @@ int trawl_sinks_new(struct trawl_sinks **ret);
 
 /* Adds a sink by spec:
  *   stdout
- *   jsonl:PATH        append to PATH (rotate=SIZE[k|M|G]: rotate PATH -> PATH.1 ... PATH.5)
+ *   jsonl:PATH        append to PATH (rotate=SIZE[k|M|G]: when PATH would pass SIZE it
+ *                     becomes PATH.N, N = next generation; nothing is deleted)
  *   redis://HOST:PORT/STREAM   XADD one entry per hit (spool=PATH for outages)
  * followed by options after commas: max-tlp=clear|green|amber|amber+strict|red
  * (default amber+strict: RED goes nowhere without an explicit red ceiling),
@@ -140,6 +151,12 @@ size_t trawl_sinks_count(const struct trawl_sinks *s);
  * failures of single sinks are counted and reported through on_error. */
 int trawl_sinks_emit(struct trawl_sinks *s, const struct trawl_db *db,
                      const struct trawl_hit *hits, size_t n, const struct trawl_hit_origin *o);
+
+/* Aggregation for long-running scans: within `window` seconds, the same
+ * indicator in the same file (or flow) is emitted once, when the window
+ * closes or the sinks are closed, with "count", "first_seen", "last_seen"
+ * and "last_offset" added to the first occurrence's hit. 0 = off. */
+void trawl_sinks_set_aggregate(struct trawl_sinks *s, double window);
 
 /* Pushes buffered hits out (a live pipe wants its hits now). Thread-safe. */
 void trawl_sinks_flush(struct trawl_sinks *s);

@@ -30,6 +30,8 @@ static const char help[] =
     "      --max-tlp TLP     TLP ceiling of standard output / -o (default amber+strict:\n"
     "                        RED hits are withheld unless you say red)\n"
     "      --redact          send hits above the ceiling with the value replaced by its id\n"
+    "      --aggregate SEC   emit the same indicator in the same file once per SEC seconds,\n"
+    "                        with count, first_seen, last_seen and last_offset\n"
     "      --utf16 MODE      auto (binary input only; default), on, off\n"
     "      --chunk MB        split large files into chunks of MB megabytes (default 16)\n"
     "  -q, --quiet           no summary or progress on stderr\n"
@@ -108,7 +110,7 @@ int cmd_scan(int argc, char **argv)
         {"chunk", required_argument, NULL, 'C'},   {"quiet", no_argument, NULL, 'q'},
         {"progress", no_argument, NULL, 'P'},      {"help", no_argument, NULL, 'h'},
         {"sink", required_argument, NULL, 'K'},    {"max-tlp", required_argument, NULL, 'T'},
-        {"redact", no_argument, NULL, 'R'},
+        {"redact", no_argument, NULL, 'R'},        {"aggregate", required_argument, NULL, 'A'},
         {NULL, 0, NULL, 0},
     };
     struct trawl_scan_opts so;
@@ -118,6 +120,7 @@ int cmd_scan(int argc, char **argv)
     const char *sink_specs[16];
     size_t nsinks = 0;
     enum trawl_tlp max_tlp = TRAWL_TLP_AMBER_STRICT;
+    double aggregate = 0;
     unsigned long v;
     int c;
     optind = 1;
@@ -165,6 +168,13 @@ int cmd_scan(int argc, char **argv)
         case 'R':
             redact = true;
             break;
+        case 'A': {
+            char *end;
+            aggregate = strtod(optarg, &end);
+            if (*end || !(aggregate > 0))
+                return cli_usage_error("scan", "--aggregate needs a number of seconds");
+            break;
+        }
         case 'P':
             force_progress = true;
             break;
@@ -196,6 +206,7 @@ int cmd_scan(int argc, char **argv)
         return EXIT_TROUBLE;
     }
     trawl_sinks_on_error(sinks, on_error, NULL);
+    trawl_sinks_set_aggregate(sinks, aggregate);
     int fd = -1;
     if (out && strcmp(out, "-")) {
         fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
