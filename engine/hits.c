@@ -202,7 +202,21 @@ int trawl_hit_format(const struct trawl_db *db, const struct trawl_hit *h,
         r |= trawl_buf_put(out, ",\"redacted\":true", 16);
     r |= trawl_buf_put(out, "},\"file\":\"", 10);
     r |= trawl_buf_json_str(out, o->file, strlen(o->file));
-    r |= trawl_buf_printf(out, "\",\"offset\":%llu,\"length\":%u", (unsigned long long)h->offset,
+    r |= trawl_buf_putc(out, '"');
+    if (o->net) { /* EVE's flow fields */
+        const struct trawl_net_meta *n = o->net;
+        r |= trawl_buf_printf(out,
+                              ",\"flow_id\":%llu,\"src_ip\":\"%s\",\"src_port\":%u,"
+                              "\"dest_ip\":\"%s\",\"dest_port\":%u,\"proto\":\"%s\","
+                              "\"direction\":\"%s\",\"packet\":%llu,\"pcap_ts\":%.6f",
+                              (unsigned long long)n->flow_id, n->src_ip, n->src_port, n->dest_ip,
+                              n->dest_port, n->proto ? n->proto : "",
+                              n->direction ? n->direction : "", (unsigned long long)n->packet,
+                              n->pcap_ts);
+        if (n->field)
+            r |= trawl_buf_printf(out, ",\"field\":\"%s\"", n->field);
+    }
+    r |= trawl_buf_printf(out, ",\"offset\":%llu,\"length\":%u", (unsigned long long)h->offset,
                           h->len);
     if (h->line)
         r |= trawl_buf_printf(out, ",\"line\":%llu", (unsigned long long)h->line);

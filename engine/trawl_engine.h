@@ -71,6 +71,18 @@ void trawl_matcher_clear(struct trawl_matcher *m);
 
 /* ---- hits as JSON -------------------------------------------------------- */
 
+/* Network context of a hit (EVE field names), or none for files. */
+struct trawl_net_meta {
+    char src_ip[48], dest_ip[48];
+    uint16_t src_port, dest_port;
+    const char *proto;     /* "TCP", "UDP" */
+    uint64_t flow_id;      /* stable within one capture */
+    double pcap_ts;        /* the packet's capture time */
+    uint64_t packet;       /* 1-based index of the packet in the capture */
+    const char *direction; /* "to_server", "to_client" */
+    const char *field;     /* "dns.query", "http.host"...; NULL for payload or address hits */
+};
+
 /* Where a batch of hits was seen, for their JSON lines. */
 struct trawl_hit_origin {
     const char *file;  /* path as given */
@@ -81,6 +93,7 @@ struct trawl_hit_origin {
     uint64_t line_base;  /* line number at base[line_at] (1-based), 0 = unknown */
     double timestamp;
     const char *job; /* distributed job id mixed into hit ids, or NULL */
+    const struct trawl_net_meta *net; /* network hits, or NULL */
 };
 
 /* Sorts hits by offset and fills their line numbers (the line counter walks
