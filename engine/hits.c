@@ -198,6 +198,12 @@ int trawl_hit_format(const struct trawl_db *db, const struct trawl_hit *h,
     r |= trawl_buf_putc(out, ']');
     if (c->confidence >= 0)
         r |= trawl_buf_printf(out, ",\"confidence\":%d", c->confidence);
+    if (c->warn_off != UINT32_MAX) { /* flagged by an allowlist at compile */
+        r |= trawl_buf_put(out, ",\"warning\":\"", 12);
+        const char *w = db->strings + c->warn_off;
+        r |= trawl_buf_json_str(out, w, strlen(w));
+        r |= trawl_buf_putc(out, '"');
+    }
     if (redact)
         r |= trawl_buf_put(out, ",\"redacted\":true", 16);
     r |= trawl_buf_put(out, "},\"file\":\"", 10);

@@ -49,6 +49,8 @@ struct builder {
     /* token tables under construction: (key, ioc) pairs */
     struct trawl_buf hashes, ipv4, ipv6;
     struct trawl_buf cidr4[33], cidr6[129];
+    const char *last_warning;
+    uint32_t last_warning_off;
     struct trawl_db_info info;
 };
 
@@ -155,7 +157,7 @@ static uint32_t intern_source(struct builder *b, const char *s)
     return b->nsources - 1;
 }
 
-static int add_ioc(struct builder *b, const struct trawl_ioc_view *v)
+static int add_ioc(struct builder *b, const struct trawl_ioc_view *v, const char *warning)
 {
     uint32_t idx = (uint32_t)(b->iocs.len / sizeof(struct trawl_db_ioc));
     struct trawl_db_ioc rec = {
@@ -173,6 +175,16 @@ static int add_ioc(struct builder *b, const struct trawl_ioc_view *v)
     if (b->strings.len > UINT32_MAX - rec.value_len - 1)
         return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "indicator text over 4 GiB");
     int r = trawl_buf_put(&b->strings, v->value, rec.value_len + 1);
+    rec.warn_off = UINT32_MAX;
+    if (!r && warning) {
+        /* the lists are few: remember where each name went */
+        if (warning != b->last_warning) {
+            b->last_warning = warning;
+            b->last_warning_off = (uint32_t)b->strings.len;
+            r = trawl_buf_put(&b->strings, warning, strlen(warning) + 1);
+        }
+        rec.warn_off = b->last_warning_off;
+    }
     for (size_t i = 0; !r && i < rec.nsrc; i++) {
         uint32_t s = intern_source(b, v->sources[i]);
         r = s == UINT32_MAX ? TRAWL_ENOMEM : trawl_buf_put(&b->srclist, &s, 4);
@@ -402,8 +414,11 @@ static int build_image(struct builder *b, const struct trawl_iocset *set,
     int r = 0;
     struct trawl_ioc_view v;
     for (size_t i = 0; i < n && !r; i++) {
+        if (opts && opts->drop && opts->drop[i])
+            continue;
+        const char *warning = opts && opts->warnings ? opts->warnings[i] : NULL;
         trawl_iocset_get(set, i, &v);
-        r = add_ioc(b, &v);
+        r = add_ioc(b, &v, warning);
         if (r && b->err && !b->err->where[0])
             snprintf(b->err->where, sizeof(b->err->where), "indicator %s", v.value);
     }

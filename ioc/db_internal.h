@@ -13,7 +13,7 @@
 #include "trawl_ioc.h"
 
 #define TRAWL_DB_MAGIC "TRAWLDB\0"
-#define TRAWL_DB_VERSION 1u
+#define TRAWL_DB_VERSION 2u
 
 /* One indicator, fixed width, as stored in the file. */
 struct trawl_db_ioc {
@@ -27,6 +27,7 @@ struct trawl_db_ioc {
     uint8_t severity;
     int8_t confidence;
     uint8_t pad;
+    uint32_t warn_off; /* allowlist name (into strings) when flagged, else UINT32_MAX */
     int64_t valid_until;
 };
 

@@ -181,7 +181,12 @@ int dbimage_open(struct trawl_db *db, void *image, size_t len, const char *name,
         return trawl_error_set(err, TRAWL_EVERSION, name,
                                "database format %u is newer than this trawl (%u); upgrade trawl",
                                h->version, TRAWL_DB_VERSION);
-    if (h->version < 1 || h->hdr_size != sizeof(*h)) return corrupt(err, name, "bad header");
+    if (h->version < TRAWL_DB_VERSION)
+        return trawl_error_set(err, TRAWL_EVERSION, name,
+                               "database format %u is older than this trawl reads (%u); "
+                               "recompile it with trawl compile",
+                               h->version, TRAWL_DB_VERSION);
+    if (h->hdr_size != sizeof(*h)) return corrupt(err, name, "bad header");
     if (h->file_size != len)
         return trawl_error_set(err, len < h->file_size ? TRAWL_ETRUNC : TRAWL_ECORRUPT, name,
                                "database is %zu bytes, header says %llu (%s)", len,
@@ -235,15 +240,20 @@ int dbimage_open(struct trawl_db *db, void *image, size_t len, const char *name,
         const struct trawl_db_ioc *c = &db->iocs[i];
         if ((uint64_t)c->value_off + c->value_len >= db->strings_len ||
             db->strings[c->value_off + c->value_len] || (uint64_t)c->src_off + c->nsrc > nsrclist ||
-            c->type >= TRAWL_T_COUNT || c->tlp >= TRAWL_TLP_COUNT || c->severity > 4)
+            c->type >= TRAWL_T_COUNT || c->tlp >= TRAWL_TLP_COUNT || c->severity > 4 ||
+            (c->warn_off != UINT32_MAX && c->warn_off >= db->strings_len))
             return corrupt(err, name, "bad indicator record");
     }
     for (size_t i = 0; i < nsrclist; i++)
         if (db->srclist[i] >= db->nsources) return corrupt(err, name, "bad source index");
     for (uint32_t i = 0; i < db->nsources; i++)
         if (db->source_offs[i] >= db->strings_len) return corrupt(err, name, "bad source name");
+    /* max_len sizes the matchers' overlap and buffers: bounded like the
+     * compiler bounds it, and no pattern may be longer */
+    if (db->max_len > 65535) return corrupt(err, name, "bad longest pattern length");
     for (uint32_t i = 0; i < db->npat; i++)
-        if (db->pats[i].ioc >= db->nioc || db->pats[i].verify > TRAWL_V_CASED)
+        if (db->pats[i].ioc >= db->nioc || db->pats[i].verify > TRAWL_V_CASED ||
+            db->pats[i].len > db->max_len)
             return corrupt(err, name, "bad pattern entry");
     if (load_table(&db->hashes, sec[DBS_TAB_HASH], ssz[DBS_TAB_HASH], db->nioc) ||
         load_table(&db->ipv4, sec[DBS_TAB_IPV4], ssz[DBS_TAB_IPV4], db->nioc) ||
@@ -405,6 +415,7 @@ void trawl_db_get(const struct trawl_db *db, size_t i, struct trawl_ioc_view *ou
     out->valid_until = c->valid_until;
     out->nsources = c->nsrc;
     out->sources = NULL;
+    out->warning = c->warn_off == UINT32_MAX ? NULL : db->strings + c->warn_off;
 }
 
 const char *trawl_db_source(const struct trawl_db *db, size_t i, size_t k)

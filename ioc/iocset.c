@@ -142,6 +142,7 @@ size_t trawl_iocset_count(const struct trawl_iocset *set)
 
 void trawl_iocset_get(const struct trawl_iocset *set, size_t i, struct trawl_ioc_view *out)
 {
+    out->warning = NULL;
     const struct entry *e = &set->ents[i];
     out->type = (enum trawl_ioc_type)e->type;
     out->flags = e->flags;

@@ -297,6 +297,19 @@ static bool csv_header_like(const char *s, const char *e)
     return false;
 }
 
+/* A JSON document: its first non-blank byte opens an object or an array and
+ * its last closes one. */
+static bool looks_json(const char *data, size_t len)
+{
+    const char *p = data, *end = data + len;
+    load_skip_bom(&p, end);
+    while (p < end && (load_isblank(*p) || *p == '\n'))
+        p++;
+    while (end > p && (load_isblank(end[-1]) || end[-1] == '\n'))
+        end--;
+    return end - p >= 2 && ((*p == '{' && end[-1] == '}') || (*p == '[' && end[-1] == ']'));
+}
+
 static enum trawl_format sniff(const char *name, const char *data, size_t len)
 {
     if (name && has_ext(name, ".csv")) return TRAWL_FMT_CSV;
@@ -304,11 +317,11 @@ static enum trawl_format sniff(const char *name, const char *data, size_t len)
     if (sniff_stix(data, len)) return TRAWL_FMT_STIX;
     if (sniff_misp(data, len)) return TRAWL_FMT_MISP;
     if (sniff_openioc(data, len)) return TRAWL_FMT_OPENIOC;
-    if (sniff_text(name, data, len)) return TRAWL_FMT_TEXT;
     const char *p = data, *end = data + len, *ls, *le;
     load_skip_bom(&p, end);
     /* Leading '#' lines: a Zeek "#fields ... indicator ..." header decides.
-     * Otherwise the first content line decides between CSV and plain. */
+     * Otherwise the first content line decides between CSV and the rest, and
+     * sniff_text between a free-text datasheet and a plain list. */
     while (next_line(&p, end, &ls, &le)) {
         size_t n = (size_t)(le - ls);
         load_trim(&ls, &n);
@@ -319,9 +332,10 @@ static enum trawl_format sniff(const char *name, const char *data, size_t len)
                 return TRAWL_FMT_ZEEK;
             continue;
         }
-        return csv_header_like(ls, ls + n) ? TRAWL_FMT_CSV : TRAWL_FMT_PLAIN;
+        if (csv_header_like(ls, ls + n)) return TRAWL_FMT_CSV;
+        break;
     }
-    return TRAWL_FMT_PLAIN;
+    return sniff_text(name, data, len) ? TRAWL_FMT_TEXT : TRAWL_FMT_PLAIN;
 }
 
 /* ---- entry points ------------------------------------------------------- */
@@ -350,6 +364,10 @@ static int load_dispatch(struct trawl_iocset *set, const char *name, const char 
 
     enum trawl_format fmt = opts->format;
     if (fmt == TRAWL_FMT_AUTO) fmt = sniff(name, data ? data : "", len);
+    if (fmt == TRAWL_FMT_PLAIN && looks_json(data ? data : "", len))
+        return trawl_error_set(err, TRAWL_EFORMAT, name,
+                               "JSON that is neither a STIX 2 bundle nor a MISP event; "
+                               "give --format to force one");
 
     struct load_ctx c = {
         .set = set,

@@ -87,13 +87,11 @@ static bool truthy(const json_t *v)
 
 /* Whether attributes with to_ids=false are loaded too. MISP marks with
  * to_ids the values fit for detection; the others are context (a victim's
- * address, a legitimate service abused) and give false positives. The
- * command line's --include-non-ids will set this through the load options
- * (trawl_load_opts has no such field yet). */
+ * address, a legitimate service abused) and give false positives, so they
+ * are loaded only on request (--include-non-ids). */
 static bool include_all(const struct load_ctx *c)
 {
-    (void)c;
-    return false;
+    return c->opts->include_non_ids;
 }
 
 /* How a MISP attribute type maps onto trawl. Values of composite types

@@ -703,7 +703,7 @@ int load_stix(struct load_ctx *c, const char *data, size_t len, struct trawl_err
 /* ---- content sniffing ---------------------------------------------------- */
 
 /* Looks at the first few KiB only: a bundle, or STIX objects (their ids
- * are "type--uuid"; 2.1 objects carry spec_version). MISP JSON has none. */
+ * are "type--uuid"; 2.1 objects carry spec_version), and no MISP key. */
 #define SNIFF_MAX 4096
 
 static bool has_json_key(const char *s, size_t n, const char *key)
@@ -726,6 +726,8 @@ bool sniff_stix(const char *data, size_t len)
         p++;
     if (p >= end || (*p != '{' && *p != '[')) return false;
     size_t n = (size_t)(end - p) < SNIFF_MAX ? (size_t)(end - p) : SNIFF_MAX;
+    /* A MISP event converted from STIX may quote STIX ids in its values. */
+    if (has_json_key(p, n, "\"Event\"") || has_json_key(p, n, "\"Attribute\"")) return false;
     if (has_json_key(p, n, "\"spec_version\"")) return true;
     static const char *const ids[] = {"\"bundle--", "\"indicator--", "\"marking-definition--",
                                       "\"report--", "\"identity--"};

@@ -26,7 +26,8 @@ int trawl_allowlist_new(struct trawl_allowlist **ret);
 void trawl_allowlist_free(struct trawl_allowlist *al);
 
 /* Loads lists from path, appending them after the lists already loaded:
- *  - a MISP warninglist, JSON {"name", "type", "list", "matching_attributes"}
+ *  - a MISP warninglist (a file whose first non-blank byte is '{' or whose
+ *    name ends in .json), {"name", "type", "list", "matching_attributes"}
  *    ("type" missing = "string"; "list" may also be an object whose keys are
  *    the entries, as MISP exports lists with comments);
  *  - a directory: every file named list.json below it (at most 8 levels deep),
@@ -46,8 +47,8 @@ void trawl_allowlist_free(struct trawl_allowlist *al);
  * "file:line:column"), lacks "list", has an unknown "type", or a directory
  * holds no list.json; the allowlist is then unchanged (a directory loads all
  * or nothing). Not thread-safe. */
-int trawl_allowlist_load(struct trawl_allowlist *al, const char *path, trawl_diag_fn diag,
-                         void *ud, struct trawl_error *err);
+int trawl_allowlist_load(struct trawl_allowlist *al, const char *path, trawl_diag_fn diag, void *ud,
+                         struct trawl_error *err);
 
 /* Appends trawl's built-in list, TRAWL_ALLOWLIST_DEFAULT_NAME: public DNS
  * resolvers, special-use address ranges (loopback, unspecified, RFC 1918,
@@ -83,14 +84,14 @@ const char *trawl_allowlist_name(const struct trawl_allowlist *al, size_t i);
 
 /* Facts about list i for reports. Strings are owned by the allowlist. */
 struct trawl_allowlist_info {
-    const char *name; /* as trawl_allowlist_name */
-    const char *id;   /* short id: the directory holding list.json, else the file's base name */
-    const char *path; /* the file it came from; "" for the built-in list */
-    const char *type; /* "string", "hostname", "substring", "cidr", "regex", "plain", "builtin" */
-    uint32_t types;   /* bit (1u << enum trawl_ioc_type) per indicator type it applies to */
-    size_t entries;   /* distinct entries kept */
+    const char *name;  /* as trawl_allowlist_name */
+    const char *id;    /* short id: the directory holding list.json, else the file's base name */
+    const char *path;  /* the file it came from; "" for the built-in list */
+    const char *type;  /* "string", "hostname", "substring", "cidr", "regex", "plain", "builtin" */
+    uint32_t types;    /* bit (1u << enum trawl_ioc_type) per indicator type it applies to */
+    size_t entries;    /* distinct entries kept */
     size_t duplicates; /* entries equal to one already in the list */
-    size_t rejected;  /* bad entries skipped (reported through diag) */
+    size_t rejected;   /* bad entries skipped (reported through diag) */
 };
 
 /* Fills *out for list i; returns 0, or TRAWL_EINVAL when i is out of range. */

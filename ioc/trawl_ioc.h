@@ -161,6 +161,7 @@ struct trawl_ioc_view {
     int64_t valid_until;
     size_t nsources;
     const char *const *sources;
+    const char *warning; /* allowlist that flagged it (databases only), or NULL */
 };
 void trawl_iocset_get(const struct trawl_iocset *set, size_t i, struct trawl_ioc_view *out);
 
@@ -188,6 +189,7 @@ struct trawl_load_opts {
     int severity;                /* default severity */
     const char *source;          /* default source; NULL: the file's base name */
     int64_t now;                 /* for expiry; 0: current time */
+    bool include_non_ids;        /* MISP: also attributes with to_ids=false */
 };
 
 /* Initialises opts to: AUTO, detect, TLP:AMBER, medium, source NULL. */
@@ -230,6 +232,11 @@ struct trawl_db;
 struct trawl_compile_opts {
     bool utf16;       /* allow matching in UTF-16LE text (decided per input at scan) */
     uint64_t expired; /* indicators the loaders dropped as expired, for info */
+    /* Allowlist verdicts, indexed like the set (NULL arrays: none). drop[i]
+     * leaves indicator i out; otherwise a non-NULL warnings[i] is kept with
+     * the indicator and its hits carry "warning": warnings[i]. */
+    const char *const *warnings;
+    const bool *drop;
 };
 
 /* Compiles the set into an in-memory database. Thread: caller's only. */

@@ -5,24 +5,35 @@
 #include <string.h>
 
 #include "cli.h"
+#include "trawl_allowlist.h"
 #include "trawl_ioc.h"
 
 static const char help[] =
     "usage: trawl compile -o OUT.tdb [OPTIONS] FILE...\n"
     "\n"
-    "Loads indicators from plain lists, CSV (with a header row) and Zeek intel files,\n"
-    "refangs and normalises them, merges duplicates and writes one database file.\n"
+    "Loads indicators from plain lists, CSV (with a header row), Zeek intel files,\n"
+    "STIX 2.x bundles, MISP events (or a MISP feed directory), OpenIOC files and\n"
+    "free-text datasheets; refangs and normalises them, merges duplicates and\n"
+    "writes one database file.\n"
     "'-' reads standard input.\n"
     "\n"
     "options:\n"
     "  -o, --output FILE     database to write (required)\n"
-    "  -f, --format FMT      auto (default), plain, csv, zeek\n"
+    "  -f, --format FMT      auto (default), plain, csv, zeek, stix, misp, openioc, text\n"
     "  -a, --as TYPE         type of untyped values (ipv4, domain, filename, string...)\n"
     "  -t, --tlp TLP         default TLP (clear, green, amber, amber+strict, red; default amber)\n"
     "  -s, --severity SEV    default severity (low, medium, high, critical; default medium)\n"
     "  -S, --source NAME     default source (default: the file's name)\n"
     "      --no-utf16        never match in UTF-16LE text with this database\n"
+    "      --include-non-ids MISP: also load attributes whose to_ids flag is false\n"
     "      --lenient         exit 0 even when lines were rejected\n"
+    "      --allowlist FILE  drop indicators found on a warninglist: MISP warninglist JSON,\n"
+    "                        a directory of them, or a plain list (repeatable)\n"
+    "      --flag-only       keep them instead; their hits carry \"warning\": LIST\n"
+    "      --no-default-allowlist  do not flag indicators on trawl's built-in list of\n"
+    "                        benign infrastructure (public resolvers, private and\n"
+    "                        loopback ranges, the largest platforms); that list only\n"
+    "                        flags (\"warning\": \"trawl-default\"), it never drops\n"
     "  -q, --quiet           no summary\n"
     "  -h, --help            this help\n"
     "\n"
@@ -32,6 +43,7 @@ static const char help[] =
     "examples:\n"
     "  trawl compile -o iocs.tdb sample/datasheets/*\n"
     "  trawl compile -o c2.tdb --as domain --tlp green --severity high c2-domains.txt\n"
+    "  trawl compile -o feed.tdb --allowlist misp-warninglists/lists --flag-only feed.json\n"
     "  curl -s https://feed.example/intel.dat | trawl compile -o feed.tdb -f zeek -\n";
 
 #define DIAG_MAX 50
@@ -97,12 +109,17 @@ int cmd_compile(int argc, char **argv)
         {"severity", required_argument, NULL, 's'}, {"source", required_argument, NULL, 'S'},
         {"no-utf16", no_argument, NULL, 'U'},       {"lenient", no_argument, NULL, 'L'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {"allowlist", required_argument, NULL, 'W'}, {"flag-only", no_argument, NULL, 'F'},
+        {"no-default-allowlist", no_argument, NULL, 'N'},
+        {"include-non-ids", no_argument, NULL, 'I'},
         {NULL, 0, NULL, 0},
     };
     struct trawl_load_opts lo;
     trawl_load_opts_init(&lo);
     const char *out = NULL;
-    bool lenient = false, quiet = false, utf16 = true;
+    bool lenient = false, quiet = false, utf16 = true, flag_only = false, defaults = true;
+    const char *allow_paths[64];
+    int nallow = 0;
     int c;
     optind = 1;
     opterr = 0;
@@ -141,6 +158,20 @@ int cmd_compile(int argc, char **argv)
             break;
         case 'q':
             quiet = true;
+            break;
+        case 'W':
+            if (nallow == 64)
+                return cli_usage_error("compile", "at most 64 --allowlist files");
+            allow_paths[nallow++] = optarg;
+            break;
+        case 'F':
+            flag_only = true;
+            break;
+        case 'N':
+            defaults = false;
+            break;
+        case 'I':
+            lo.include_non_ids = true;
             break;
         case 'h':
             fputs(help, stdout);
@@ -181,7 +212,56 @@ int cmd_compile(int argc, char **argv)
         rejected += st.rejected[t];
         expired += st.expired[t];
     }
-    struct trawl_compile_opts co = {.utf16 = utf16, .expired = expired};
+    /* allowlists: one verdict per indicator, counted per list */
+    struct trawl_allowlist *al = NULL;
+    const char **warnings = NULL;
+    if (trawl_allowlist_new(&al)) {
+        cli_error("out of memory");
+        trawl_iocset_free(set);
+        return EXIT_TROUBLE;
+    }
+    if (defaults)
+        trawl_allowlist_add_defaults(al);
+    for (int i = 0; i < nallow; i++) {
+        struct trawl_error aerr = {0};
+        struct diag_state d = {.file = allow_paths[i]};
+        if (trawl_allowlist_load(al, allow_paths[i], on_diag, &d, &aerr)) {
+            char buf[1100];
+            cli_error("%s", trawl_error_str(&aerr, buf, sizeof(buf)));
+            failed_files++;
+        }
+    }
+    size_t nset = trawl_iocset_count(set), nlists = trawl_allowlist_count(al);
+    uint64_t *per_list = calloc(nlists + 1, sizeof(*per_list));
+    warnings = calloc(nset + 1, sizeof(*warnings));
+    if (!per_list || !warnings) {
+        cli_error("out of memory");
+        free(per_list);
+        free(warnings);
+        trawl_allowlist_free(al);
+        trawl_iocset_free(set);
+        return EXIT_TROUBLE;
+    }
+    bool *drop = calloc(nset + 1, sizeof(*drop));
+    uint64_t flagged = 0, dropped = 0;
+    for (size_t i = 0; drop && nlists && i < nset; i++) {
+        struct trawl_ioc_view v;
+        trawl_iocset_get(set, i, &v);
+        long k = trawl_allowlist_lookup(al, v.type, v.value, v.flags);
+        if (k < 0)
+            continue;
+        struct trawl_allowlist_info li;
+        trawl_allowlist_info(al, (size_t)k, &li);
+        warnings[i] = li.id && li.id[0] ? li.id : li.name;
+        /* the built-in list only flags; lists given by the user drop */
+        drop[i] = !flag_only && strcmp(li.type, "builtin");
+        dropped += drop[i];
+        flagged += !drop[i];
+        per_list[k]++;
+    }
+    struct trawl_compile_opts co = {.utf16 = utf16, .expired = expired,
+                                    .warnings = flagged || dropped ? warnings : NULL,
+                                    .drop = dropped ? drop : NULL};
     struct trawl_db *db = NULL;
     struct trawl_error err = {0};
     int status = EXIT_HITS;
@@ -193,9 +273,23 @@ int cmd_compile(int argc, char **argv)
     struct trawl_db_info in;
     if (db)
         trawl_db_info(db, &in);
-    if (!quiet)
-        summary(&st, trawl_iocset_count(set), nfiles, trawl_now_mono() - t0,
-                status == EXIT_HITS && db ? &in : NULL, out);
+    if (!quiet) {
+        for (size_t k = 0; k < nlists; k++) {
+            if (!per_list[k])
+                continue;
+            struct trawl_allowlist_info li;
+            trawl_allowlist_info(al, k, &li);
+            fprintf(stderr, "trawl: allowlist %s: %llu indicator(s) %s\n",
+                    li.id && li.id[0] ? li.id : li.name, (unsigned long long)per_list[k],
+                    flag_only || !strcmp(li.type, "builtin") ? "flagged" : "dropped");
+        }
+        summary(&st, trawl_iocset_count(set) - dropped, nfiles,
+                trawl_now_mono() - t0, status == EXIT_HITS && db ? &in : NULL, out);
+    }
+    free(per_list);
+    free(warnings);
+    free(drop);
+    trawl_allowlist_free(al);
     trawl_db_close(db);
     trawl_iocset_free(set);
     if (status != EXIT_HITS || failed_files)
