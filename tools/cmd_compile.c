@@ -10,6 +10,7 @@
 
 static const char help[] =
     "usage: trawl compile -o OUT.tdb [OPTIONS] FILE...\n"
+    "       trawl compile --dry-run [OPTIONS] FILE...\n"
     "\n"
     "Loads indicators from plain lists, CSV (with a header row), Zeek intel files,\n"
     "STIX 2.x bundles, MISP events (or a MISP feed directory), OpenIOC files and\n"
@@ -18,7 +19,12 @@ static const char help[] =
     "'-' reads standard input.\n"
     "\n"
     "options:\n"
-    "  -o, --output FILE     database to write (required)\n"
+    "  -o, --output FILE     database to write (required unless --dry-run)\n"
+    "  -n, --dry-run         load, normalise and merge, but write nothing: print on\n"
+    "                        stdout what would be compiled, per type (\"# TYPE: COUNT\"),\n"
+    "                        one \"VALUE<TAB>TLP<TAB>SEVERITY<TAB>SOURCES\" line each,\n"
+    "                        sorted (a fifth column lists exact, nocase and an\n"
+    "                        allowlist warning when there are any)\n"
     "  -f, --format FMT      auto (default), plain, csv, zeek, stix, misp, openioc, text\n"
     "  -a, --as TYPE         type of untyped values (ipv4, domain, filename, string...)\n"
     "  -t, --tlp TLP         default TLP (clear, green, amber, amber+strict, red; default amber)\n"
@@ -42,6 +48,7 @@ static const char help[] =
     "\n"
     "examples:\n"
     "  trawl compile -o iocs.tdb sample/datasheets/*\n"
+    "  trawl compile --dry-run --tlp green report.adoc apt.ioc | less\n"
     "  trawl compile -o c2.tdb --as domain --tlp green --severity high c2-domains.txt\n"
     "  trawl compile -o feed.tdb --allowlist misp-warninglists/lists --flag-only feed.json\n"
     "  curl -s https://feed.example/intel.dat | trawl compile -o feed.tdb -f zeek -\n";
@@ -101,6 +108,61 @@ static void summary(const struct trawl_load_stats *st, size_t total, int nfiles,
                 (unsigned long long)in->cidrs, secs);
 }
 
+/* --dry-run: the indicators that would be compiled, grouped by type, sorted
+ * by value. Dropped ones (allowlists) are left out. */
+static const struct trawl_iocset *dry_set;
+
+static int cmp_value(const void *a, const void *b)
+{
+    struct trawl_ioc_view va, vb;
+    trawl_iocset_get(dry_set, *(const size_t *)a, &va);
+    trawl_iocset_get(dry_set, *(const size_t *)b, &vb);
+    int r = strcmp(va.value, vb.value);
+    return r ? r : (int)va.flags - (int)vb.flags;
+}
+
+static int print_dry_run(const struct trawl_iocset *set, const bool *drop,
+                         const char *const *warnings)
+{
+    size_t n = trawl_iocset_count(set);
+    size_t *idx = malloc((n + 1) * sizeof(*idx));
+    if (!idx)
+        return -1;
+    dry_set = set;
+    for (int t = 0; t < TRAWL_T_COUNT; t++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            struct trawl_ioc_view v;
+            trawl_iocset_get(set, i, &v);
+            if ((int)v.type == t && !(drop && drop[i]))
+                idx[k++] = i;
+        }
+        if (!k)
+            continue;
+        qsort(idx, k, sizeof(*idx), cmp_value);
+        printf("# %s: %zu\n", trawl_ioc_type_name(t), k);
+        for (size_t j = 0; j < k; j++) {
+            struct trawl_ioc_view v;
+            trawl_iocset_get(set, idx[j], &v);
+            printf("%s\t%s\t%s\t", v.value, trawl_tlp_name(v.tlp),
+                   trawl_severity_name(v.severity));
+            for (size_t s = 0; s < v.nsources; s++)
+                printf("%s%s", s ? "," : "", v.sources[s]);
+            const char *w = warnings ? warnings[idx[j]] : NULL;
+            if (v.flags || w)
+                printf("\t%s%s%s%s%s", v.flags & TRAWL_IOC_EXACT ? "exact" : "",
+                       (v.flags & TRAWL_IOC_EXACT) && (v.flags & TRAWL_IOC_NOCASE) ? " " : "",
+                       v.flags & TRAWL_IOC_NOCASE ? "nocase" : "", v.flags && w ? " " : "",
+                       w ? "warning=" : "");
+            if (w)
+                fputs(w, stdout);
+            putchar('\n');
+        }
+    }
+    free(idx);
+    return fflush(stdout) == 0 ? 0 : -1;
+}
+
 int cmd_compile(int argc, char **argv)
 {
     static const struct option lopts[] = {
@@ -112,18 +174,20 @@ int cmd_compile(int argc, char **argv)
         {"allowlist", required_argument, NULL, 'W'}, {"flag-only", no_argument, NULL, 'F'},
         {"no-default-allowlist", no_argument, NULL, 'N'},
         {"include-non-ids", no_argument, NULL, 'I'},
+        {"dry-run", no_argument, NULL, 'n'},
         {NULL, 0, NULL, 0},
     };
     struct trawl_load_opts lo;
     trawl_load_opts_init(&lo);
     const char *out = NULL;
     bool lenient = false, quiet = false, utf16 = true, flag_only = false, defaults = true;
+    bool dry_run = false;
     const char *allow_paths[64];
     int nallow = 0;
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:f:a:t:s:S:qh", lopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:f:a:t:s:S:nqh", lopts, NULL)) != -1) {
         switch (c) {
         case 'o':
             out = optarg;
@@ -159,6 +223,9 @@ int cmd_compile(int argc, char **argv)
         case 'q':
             quiet = true;
             break;
+        case 'n':
+            dry_run = true;
+            break;
         case 'W':
             if (nallow == 64)
                 return cli_usage_error("compile", "at most 64 --allowlist files");
@@ -182,7 +249,7 @@ int cmd_compile(int argc, char **argv)
             return cli_usage_error("compile", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (!out)
+    if (!out && !dry_run)
         return cli_usage_error("compile", "no output file: give -o OUT.tdb");
     if (optind >= argc)
         return cli_usage_error("compile", "no input file");
@@ -265,7 +332,12 @@ int cmd_compile(int argc, char **argv)
     struct trawl_db *db = NULL;
     struct trawl_error err = {0};
     int status = EXIT_HITS;
-    if (trawl_db_compile(set, &co, &db, &err) || trawl_db_write(db, out, &err)) {
+    if (dry_run) {
+        if (print_dry_run(set, co.drop, co.warnings)) {
+            cli_error("out of memory");
+            status = EXIT_TROUBLE;
+        }
+    } else if (trawl_db_compile(set, &co, &db, &err) || trawl_db_write(db, out, &err)) {
         char buf[1100];
         cli_error("%s", trawl_error_str(&err, buf, sizeof(buf)));
         status = EXIT_TROUBLE;
@@ -285,6 +357,9 @@ int cmd_compile(int argc, char **argv)
         }
         summary(&st, trawl_iocset_count(set) - dropped, nfiles,
                 trawl_now_mono() - t0, status == EXIT_HITS && db ? &in : NULL, out);
+        if (dry_run)
+            fprintf(stderr, "trawl: %zu indicators from %d file(s); dry run, nothing written\n",
+                    trawl_iocset_count(set) - dropped, nfiles);
     }
     free(per_list);
     free(warnings);
