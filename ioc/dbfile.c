@@ -298,6 +298,7 @@ int dbimage_open(struct trawl_db *db, void *image, size_t len, const char *name,
     in->hashed = meta->hashed;
     in->cidrs = meta->cidrs;
     in->expired = meta->expired;
+    in->utf16 = db->utf16;
     for (uint32_t i = 0; i < db->nioc; i++) {
         in->by_type[db->iocs[i].type]++;
         in->by_tlp[db->iocs[i].tlp]++;

@@ -278,6 +278,7 @@ struct trawl_db_info {
     uint64_t hashed;   /* indicators served by hashed token lookup */
     uint64_t cidrs;    /* prefixes in the CIDR tables */
     uint64_t expired;  /* dropped at compile time */
+    bool utf16;        /* compiled to match UTF-16LE text too */
 };
 void trawl_db_info(const struct trawl_db *db, struct trawl_db_info *out);
 

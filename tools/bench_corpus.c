@@ -5,6 +5,8 @@
  * random hosts, addresses and hashes. An indicator that hits here hits on any
  * network's benign traffic. Own PRNG, no locale, same bytes for the same
  * size and seed. */
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -94,26 +96,26 @@ static const char *const POPULAR[] = {
     "connectivity-check.ubuntu.com",
 };
 
-static const char *const RESOLVERS[] = {"8.8.8.8", "8.8.8.8", "8.8.4.4", "1.1.1.1", "1.1.1.1",
-                                        "1.0.0.1", "9.9.9.9", "208.67.222.222"};
+static const char *const RESOLVERS[] = {"8.8.8.8", "8.8.8.8", "8.8.4.4", "1.1.1.1",
+                                        "1.1.1.1", "1.0.0.1", "9.9.9.9", "208.67.222.222"};
 
 /* Addresses of popular services (as seen in proxy and flow logs). */
 static const char *const POPULAR_IPS[] = {
-    "142.250.74.36",  "142.250.185.78", "172.217.16.142", "216.58.206.46", "13.107.4.52",
-    "20.190.159.2",   "40.126.32.134",  "52.109.8.19",    "23.45.120.79",  "104.16.132.229",
-    "151.101.1.69",   "140.82.121.4",   "185.199.108.133", "54.231.160.2", "17.253.144.10",
-    "162.159.200.1",  "31.13.72.36",    "199.232.138.133",
+    "142.250.74.36", "142.250.185.78", "172.217.16.142",  "216.58.206.46", "13.107.4.52",
+    "20.190.159.2",  "40.126.32.134",  "52.109.8.19",     "23.45.120.79",  "104.16.132.229",
+    "151.101.1.69",  "140.82.121.4",   "185.199.108.133", "54.231.160.2",  "17.253.144.10",
+    "162.159.200.1", "31.13.72.36",    "199.232.138.133",
 };
 
-static const char *const TLDS[] = {"com", "com", "com", "net", "org", "de", "fr",
-                                   "io",  "nl",  "eu",  "co.uk", "info"};
-static const char *const SYL[] = {"ka", "lo", "mi", "ra", "te", "no", "vi", "sa", "po", "lu",
-                                  "ber", "tan", "gel", "mar", "den", "sol", "fin", "cor",
-                                  "tri", "ven", "al", "ex", "on", "is"};
-static const char *const WORDS[] = {"shop", "news", "portal", "cloud", "data", "media",
-                                    "travel", "bank", "mail", "app", "cdn", "static"};
-static const char *const USERS[] = {"jdoe", "asmith", "mmueller", "opetrova", "deploy",
-                                    "backup", "svc_sql", "admin", "nagios", "jenkins"};
+static const char *const TLDS[] = {"com", "com", "com", "net", "org",   "de",
+                                   "fr",  "io",  "nl",  "eu",  "co.uk", "info"};
+static const char *const SYL[] = {"ka",  "lo",  "mi",  "ra",  "te",  "no",  "vi",  "sa",
+                                  "po",  "lu",  "ber", "tan", "gel", "mar", "den", "sol",
+                                  "fin", "cor", "tri", "ven", "al",  "ex",  "on",  "is"};
+static const char *const WORDS[] = {"shop",   "news", "portal", "cloud", "data", "media",
+                                    "travel", "bank", "mail",   "app",   "cdn",  "static"};
+static const char *const USERS[] = {"jdoe",   "asmith",  "mmueller", "opetrova", "deploy",
+                                    "backup", "svc_sql", "admin",    "nagios",   "jenkins"};
 static const char *const UAS[] = {
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/120.0.0.0 Safari/537.36",
@@ -127,13 +129,22 @@ static const char *const UAS[] = {
     "Debian APT-HTTP/1.3 (2.6.1)",
 };
 static const char *const PATHS[] = {
-    "",          "index.html", "search?q=weather", "static/js/app.3f9a1c.js", "favicon.ico",
-    "api/v1/status", "login", "images/logo.png", "css/site.css", "update/v2/check",
-    "msdownload/update/v3/static/trustedr/en/authrootstl.cab", "generate_204",
+    "",
+    "index.html",
+    "search?q=weather",
+    "static/js/app.3f9a1c.js",
+    "favicon.ico",
+    "api/v1/status",
+    "login",
+    "images/logo.png",
+    "css/site.css",
+    "update/v2/check",
+    "msdownload/update/v3/static/trustedr/en/authrootstl.cab",
+    "generate_204",
 };
-static const char *const MIME[] = {"text/html", "application/json", "image/png",
-                                   "application/javascript", "text/css",
-                                   "application/octet-stream"};
+static const char *const MIME[] = {"text/html", "application/json",
+                                   "image/png", "application/javascript",
+                                   "text/css",  "application/octet-stream"};
 static const char *const IMAGES[] = {
     "C:\\\\Windows\\\\System32\\\\svchost.exe",
     "C:\\\\Windows\\\\System32\\\\svchost.exe",
@@ -147,8 +158,8 @@ static const char *const IMAGES[] = {
     "C:\\\\Program Files\\\\Microsoft Office\\\\root\\\\Office16\\\\OUTLOOK.EXE",
     "C:\\\\Users\\\\jdoe\\\\AppData\\\\Local\\\\Microsoft\\\\Teams\\\\current\\\\Teams.exe",
 };
-static const char *const MAILDOM[] = {"gmail.com", "outlook.com", "yahoo.com", "corp.example",
-                                      "gmx.de", "orange.fr"};
+static const char *const MAILDOM[] = {"gmail.com",    "outlook.com", "yahoo.com",
+                                      "corp.example", "gmx.de",      "orange.fr"};
 
 struct gen {
     struct rng r;
@@ -165,7 +176,6 @@ static void put(struct gen *g, const char *s)
 }
 
 static void putf(struct gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#include <stdarg.h>
 static void putf(struct gen *g, const char *fmt, ...)
 {
     va_list ap;
@@ -346,9 +356,8 @@ static void line_syslog(struct gen *g)
         putf(g,
              " mx1 postfix/smtp[%u]: %08X%02X: to=<%s@%s>, relay=gmail-smtp-in.l.google.com"
              "[142.250.102.27]:25, delay=%u.%u, status=sent (250 2.0.0 OK)\n",
-             1000 + below(&g->r, 30000), (unsigned)(rnd(&g->r) & 0xffffffff),
-             below(&g->r, 256), PICK(&g->r, USERS), PICK(&g->r, MAILDOM), below(&g->r, 4),
-             below(&g->r, 10));
+             1000 + below(&g->r, 30000), (unsigned)(rnd(&g->r) & 0xffffffff), below(&g->r, 256),
+             PICK(&g->r, USERS), PICK(&g->r, MAILDOM), below(&g->r, 4), below(&g->r, 10));
         break;
     default:
         put(g, " web01 systemd-timesyncd[512]: Initial synchronization to time server "
@@ -360,8 +369,7 @@ static void line_syslog(struct gen *g)
 static void line_flow(struct gen *g)
 {
     put_iso_time(g);
-    putf(g, " fw01 %s %s ", below(&g->r, 10) ? "ACCEPT" : "DROP",
-         below(&g->r, 4) ? "TCP" : "UDP");
+    putf(g, " fw01 %s %s ", below(&g->r, 10) ? "ACCEPT" : "DROP", below(&g->r, 4) ? "TCP" : "UDP");
     put_lanip(g);
     putf(g, ":%u -> ", 1024 + below(&g->r, 60000));
     if (below(&g->r, 4) == 0) {
@@ -441,11 +449,9 @@ int bench_corpus_write(FILE *f, uint64_t bytes, uint64_t seed, uint64_t *lines)
                 nl += *q == '\n';
         }
         size_t n = (size_t)(g.p - buf);
-        if (fwrite(buf, 1, n, f) != n)
-            return -1;
+        if (fwrite(buf, 1, n, f) != n) return -1;
         written += n;
     }
-    if (lines)
-        *lines = nl;
+    if (lines) *lines = nl;
     return 0;
 }

@@ -17,14 +17,18 @@ static const char usage[] =
     "feeds into a database, then scan logs, gzip archives and raw dumps for them.\n"
     "\n"
     "commands:\n"
+    "  bench     vet an indicator set: cost, throughput, noisy and costly indicators\n"
     "  compile   load indicator files and write a compiled database (.tdb)\n"
     "  info      describe a compiled database\n"
     "  scan      scan files, directories, gzip archives or stdin; JSON hits out\n"
+    "  triage    group hits by indicator and source, rank them, write an incident report\n"
     "\n"
     "examples:\n"
     "  trawl compile -o iocs.tdb datasheets/*.csv feeds/intel.dat\n"
     "  trawl scan -d iocs.tdb /evidence/logs > hits.jsonl\n"
     "  trawl info iocs.tdb\n"
+    "  trawl triage --report incident.md hits.jsonl\n"
+    "  trawl bench -d iocs.tdb --json > bench.json\n"
     "\n"
     "Run 'trawl COMMAND --help' for the options of a command.\n"
     "Exit status: 0 hits found (or success), 1 no hits, 2 an error happened.\n";
@@ -88,13 +92,17 @@ int main(int argc, char **argv)
                trawl_cap_have_isal() ? "ISA-L" : "zlib");
         return 0;
     }
+    if (!strcmp(cmd, "bench"))
+        return cmd_bench(argc - 1, argv + 1);
     if (!strcmp(cmd, "compile"))
         return cmd_compile(argc - 1, argv + 1);
     if (!strcmp(cmd, "info"))
         return cmd_info(argc - 1, argv + 1);
     if (!strcmp(cmd, "scan"))
         return cmd_scan(argc - 1, argv + 1);
-    if (!strcmp(cmd, "live") || !strcmp(cmd, "bench") || !strcmp(cmd, "triage")) {
+    if (!strcmp(cmd, "triage"))
+        return cmd_triage(argc - 1, argv + 1);
+    if (!strcmp(cmd, "live")) {
         cli_error("'%s' is not available in this version yet", cmd);
         return EXIT_TROUBLE;
     }
