@@ -8,7 +8,7 @@ set -euo pipefail
 
 build=(gcc pkg-config meson ninja-build libhyperscan-dev libpcap-dev libjemalloc-dev
        zlib1g-dev libisal-dev libidn2-dev libjansson-dev libxml2-dev libhiredis-dev gzip)
-test=(libcriterion-dev iproute2 procps redis-server redis-tools)
+test=(libcriterion-dev iproute2 procps redis-server redis-tools clang libclang-rt-14-dev time)
 bench=(ripgrep yara isal time gzip pigz)
 
 want=("${build[@]}")
