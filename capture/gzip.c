@@ -307,8 +307,17 @@ static int run_deflate(struct gz_dec *d, const uint8_t **pp, size_t *np, bool eo
         s->next_out = out;
         s->avail_out = (uint32_t)out_n;
         int r = isal_inflate(s);
-        used = in_n - s->avail_in;
         produced = out_n - s->avail_out;
+        if (s->avail_in > in_n) {
+            /* ISA-L 2.30 can hand back more input than this window held
+             * (avail_in wraps on some damaged stored blocks; the fuzzer found
+             * it): the position is then unknown, so stop at the window start
+             * rather than move the input pointer out of the buffer. */
+            used = 0;
+            if (r >= 0) r = ISAL_INVALID_BLOCK;
+        } else {
+            used = in_n - s->avail_in;
+        }
         d->consumed += used;
         if (r == ISAL_INCORRECT_CHECKSUM) {
             /* the trailer has just been read: it ends here */

@@ -20,6 +20,8 @@
  * counts computed once by whichever worker needs them first). */
 #include <errno.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,7 @@ struct mapped {
     bool utf16;
     _Atomic int refs;
     _Atomic int64_t *nl; /* newlines per chunk, -1 = not counted yet */
+    _Atomic bool changed; /* a page vanished under us (see on_sigbus) */
 };
 
 struct task {
@@ -68,6 +71,7 @@ struct worker {
     struct scan *s;
     struct trawl_matcher *m;
     uint64_t bytes, hits, by_type[TRAWL_T_COUNT];
+    size_t pos; /* mapped offset being scanned, for the SIGBUS report */
     pthread_t th;
 };
 
@@ -166,8 +170,45 @@ static uint64_t lines_before_chunk(struct mapped *m, size_t k)
 /* Scans mapped bytes [lo, hi) of a file in steps, flushing hits per step.
  * line0: number of newlines before lo, or UINT64_MAX to compute it lazily
  * from chunk counts (m != NULL, chunk k). */
-static int scan_mapped(struct worker *w, const char *path, const uint8_t *data, size_t len,
-                       size_t lo, size_t hi, bool utf16, struct mapped *m, size_t k)
+/* A mapped file can shrink under us (a log truncated by its writer while we
+ * scan it): touching a page past the new end raises SIGBUS. Each worker arms
+ * a guard around its scan of a mapping; the handler jumps back when the
+ * fault lies inside the guarded mapping and otherwise restores the previous
+ * disposition, so the fault repeats and is handled as before. */
+static __thread sigjmp_buf *guard_jmp;
+static __thread const uint8_t *guard_lo, *guard_hi;
+static struct sigaction prev_sigbus;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    const uint8_t *a = si->si_addr;
+    if (guard_jmp && a >= guard_lo && a < guard_hi)
+        siglongjmp(*guard_jmp, 1);
+    sigaction(sig, &prev_sigbus, NULL);
+}
+
+/* After a jump out of Hyperscan the scratch is still marked in use: the
+ * worker starts over with a new matcher. */
+static void recover(struct worker *w, const char *path, size_t at, struct mapped *m)
+{
+    struct scan *s = w->s;
+    struct trawl_error err = {0};
+    trawl_matcher_free(w->m);
+    w->m = NULL;
+    if (trawl_matcher_new(s->db, &w->m, &err))
+        report_err(s, &err);
+    if (!m || !atomic_exchange(&m->changed, true))
+        report(s, path,
+               "file shrank or changed while it was scanned (a page near byte %zu is gone); "
+               "hits found before it are kept",
+               at);
+}
+
+/* Scans mapped bytes [lo, hi) of a file in steps, flushing hits per step.
+ * m, k: chunk k of a chunked file (line numbers from the chunk counts). */
+static int scan_steps(struct worker *w, const char *path, const uint8_t *data, size_t len,
+                      size_t lo, size_t hi, bool utf16, struct mapped *m, size_t k)
 {
     struct scan *s = w->s;
     struct trawl_error err = {0};
@@ -175,6 +216,7 @@ static int scan_mapped(struct worker *w, const char *path, const uint8_t *data, 
     bool lines_known = !m || k == 0;
     size_t counted = lo;
     for (size_t a = lo; a < hi && !stopping(s); a += STEP) {
+        w->pos = a;
         size_t b = hi - a > STEP ? a + STEP : hi;
         struct trawl_span sp = {.base = data, .len = len, .base_off = 0, .lo = a, .hi = b,
                                 .utf16 = utf16};
@@ -197,11 +239,32 @@ static int scan_mapped(struct worker *w, const char *path, const uint8_t *data, 
         counted = a;
         struct trawl_hit_origin o = {.file = path, .base = data, .len = len, .base_off = 0,
                                      .line_at = a, .line_base = lines + 1,
-                                     .timestamp = trawl_now_real()};
+                                     .timestamp = trawl_now_real(), .job = s->o->job};
         if (emit(w, &o))
             return -1;
     }
     return 0;
+}
+
+/* scan_steps under the SIGBUS guard. */
+static int scan_mapped(struct worker *w, const char *path, const uint8_t *data, size_t len,
+                       size_t lo, size_t hi, bool utf16, struct mapped *m, size_t k)
+{
+    sigjmp_buf jb;
+    if (!w->m || (m && atomic_load(&m->changed)))
+        return -1;
+    w->pos = lo;
+    if (sigsetjmp(jb, 0)) {
+        guard_jmp = NULL;
+        recover(w, path, w->pos, m);
+        return -1;
+    }
+    guard_lo = data;
+    guard_hi = data + len;
+    guard_jmp = &jb;
+    int r = scan_steps(w, path, data, len, lo, hi, utf16, m, k);
+    guard_jmp = NULL;
+    return r;
 }
 
 /* ---- streams --------------------------------------------------------- */
@@ -344,7 +407,8 @@ static int scan_stream(struct worker *w, const char *path, struct trawl_src *src
                                              .base_off = base_off,
                                              .line_at = (size_t)(a - base_off),
                                              .line_base = lines + 1,
-                                             .timestamp = trawl_now_real()};
+                                             .timestamp = trawl_now_real(),
+                                             .job = s->o->job};
                 if (emit(w, &o))
                     ret = -1;
             }
@@ -544,6 +608,9 @@ int trawl_scan_paths(const struct trawl_db *db, const char *const *paths, size_t
     struct scan s = {.db = db, .o = opts};
     pthread_mutex_init(&s.lock, NULL);
     pthread_cond_init(&s.cond, NULL);
+    struct sigaction bus = {.sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO | SA_NODEFER};
+    sigemptyset(&bus.sa_mask);
+    sigaction(SIGBUS, &bus, &prev_sigbus);
     unsigned n = opts->threads ? opts->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     if (n < 1)
         n = 1;
@@ -604,5 +671,6 @@ out:
     *stats = s.st;
     pthread_mutex_destroy(&s.lock);
     pthread_cond_destroy(&s.cond);
+    sigaction(SIGBUS, &prev_sigbus, NULL);
     return ret || s.st.errors ? -1 : 0;
 }

@@ -513,6 +513,11 @@ void trawl_sinks_flush(struct trawl_sinks *s)
 
 int trawl_sinks_close(struct trawl_sinks *s)
 {
+    return trawl_sinks_sync(s);
+}
+
+int trawl_sinks_sync(struct trawl_sinks *s)
+{
     int r = 0;
     pthread_mutex_lock(&s->agg_mu);
     if (s->agg_n)

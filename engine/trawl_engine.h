@@ -177,6 +177,12 @@ void trawl_sinks_flush(struct trawl_sinks *s);
 /* Flushes and syncs every sink; returns < 0 if any sink failed at any time. */
 int trawl_sinks_close(struct trawl_sinks *s);
 
+/* Makes every hit emitted so far durable (as trawl_sinks_close: files
+ * fsync'ed, Redis replies awaited) but keeps the sinks open for more hits,
+ * e.g. before a distributed job is acknowledged. Returns < 0 if any sink
+ * failed at any time. Not to be called concurrently with trawl_sinks_emit. */
+int trawl_sinks_sync(struct trawl_sinks *s);
+
 /* Name and counters of sink i. */
 const char *trawl_sinks_name(const struct trawl_sinks *s, size_t i);
 void trawl_sinks_stats(const struct trawl_sinks *s, size_t i, struct trawl_sink_stats *out);
@@ -202,6 +208,7 @@ struct trawl_scan_opts {
     void *ud;
     volatile sig_atomic_t *stop; /* set asynchronously to stop early (flushes) */
     _Atomic uint64_t *progress;  /* bytes scanned so far, for a progress line */
+    const char *job; /* distributed job id mixed into every hit id, or NULL */
 };
 
 struct trawl_scan_stats {

@@ -35,5 +35,39 @@ run_suite release build-test --buildtype=debugoptimized
 run_suite sanitizers build-asan --buildtype=debug -Db_sanitize=address,undefined \
     -Db_lundef=false -Djemalloc=disabled
 
+# Third stage: each libFuzzer target of tests/fuzz for a bounded time
+# ($TRAWL_FUZZ_SECONDS, default 30) in a clang ASan+UBSan build, on a copy of
+# its seed corpus. Each target counts as one test; without clang or its
+# fuzzer runtime (libclang-rt-14-dev) the stage is skipped, loudly.
+run_fuzz() {
+    local dir=build-fuzz secs=${TRAWL_FUZZ_SECONDS:-30}
+    echo "== fuzz build ($dir, ${secs}s per target)"
+    if ! command -v clang >/dev/null ||
+        ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' |
+        clang -x c -fsanitize=fuzzer,address,undefined -o /dev/null - 2>/dev/null; then
+        echo "fuzz: clang with -fsanitize=fuzzer not available: stage skipped"
+        skipped=$((skipped + 1))
+        return
+    fi
+    if [ ! -f "$dir/build.ninja" ]; then
+        CC=clang meson setup "$dir" --buildtype=debugoptimized -Dfuzz=true -Dtests=false \
+            -Db_sanitize=address,undefined -Db_lundef=false -Djemalloc=disabled >/dev/null
+    fi
+    if ! ninja -C "$dir"; then
+        failed=$((failed + 1))
+        return
+    fi
+    local log="$dir/fuzz-run.out" rc=0
+    bash tests/fuzz/run.sh "$dir" "$dir/fuzz-out" "$secs" 2>&1 | tee "$log" || rc=$?
+    local ok fail
+    ok=$(grep -c '^ok - ' "$log")
+    fail=$(grep -c '^not ok - ' "$log")
+    echo "fuzz: ran $(awk '/^(not )?ok - / {sub(":", "", $0); printf "%s ", ($1 == "ok" ? $3 : $4)}' "$log")"
+    passed=$((passed + ok))
+    failed=$((failed + fail))
+    [ "$rc" -eq 0 ] || [ "$fail" -gt 0 ] || failed=$((failed + 1))
+}
+run_fuzz
+
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
