@@ -221,6 +221,14 @@ int trawl_hit_format(const struct trawl_db *db, const struct trawl_hit *h,
                               n->pcap_ts);
         if (n->field)
             r |= trawl_buf_printf(out, ",\"field\":\"%s\"", n->field);
+        if (n->npackets) {
+            r |= trawl_buf_printf(out, ",\"packets\":%llu,\"packet_list\":[",
+                                  (unsigned long long)n->npackets);
+            for (uint32_t i = 0; i < n->npacket_list; i++)
+                r |= trawl_buf_printf(out, i ? ",%llu" : "%llu",
+                                      (unsigned long long)n->packet_list[i]);
+            r |= trawl_buf_putc(out, ']');
+        }
     }
     r |= trawl_buf_printf(out, ",\"offset\":%llu,\"length\":%u", (unsigned long long)h->offset,
                           h->len);
@@ -228,7 +236,7 @@ int trawl_hit_format(const struct trawl_db *db, const struct trawl_hit *h,
         r |= trawl_buf_printf(out, ",\"line\":%llu", (unsigned long long)h->line);
     if (h->utf16)
         r |= trawl_buf_put(out, ",\"encoding\":\"utf-16le\"", 22);
-    if (!redact) { /* a redacted hit does not carry the bytes that name it */
+    if (!redact && o->base) { /* a redacted hit does not carry the bytes that name it */
         r |= trawl_buf_put(out, ",\"context\":\"", 12);
         r |= context(out, o->base, o->len, s, e, h->utf16, o, mask);
         r |= trawl_buf_putc(out, '"');

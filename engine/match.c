@@ -359,6 +359,20 @@ static bool v6char(int ch)
     return ch >= 0 && (is_hex(ch) || ch == ':' || ch == '.');
 }
 
+static void lookup_v6(struct ctx *c, const uint8_t a[16], size_t start, size_t len)
+{
+    const struct trawl_db *db = c->m->db;
+    struct lookup l = {c, start, len, NULL};
+    trawl_db_tab_find(&db->ipv6, trawl_db_key_v6(a, 128), found, &l);
+    const struct trawl_db_cidr *t = &db->cidr6;
+    for (unsigned i = 0; i < t->nlens; i++) {
+        uint8_t m[16];
+        memcpy(m, a, 16);
+        trawl_v6_mask(m, t->lens[i]);
+        trawl_db_tab_find(&t->tabs[i], trawl_db_key_v6(m, t->lens[i]), found, &l);
+    }
+}
+
 /* Candidate colon of the token pass ("::" or a full-form chain): take the
  * whole colon-hex run around it as the token. */
 static size_t token_ipv6(struct ctx *c, size_t at)
@@ -382,16 +396,7 @@ static size_t token_ipv6(struct ctx *c, size_t at)
         return e;
     if (s < c->lo || s >= c->hi)
         return e;
-    const struct trawl_db *db = c->m->db;
-    struct lookup l = {c, s, e - s, NULL};
-    trawl_db_tab_find(&db->ipv6, trawl_db_key_v6(a, 128), found, &l);
-    const struct trawl_db_cidr *t = &db->cidr6;
-    for (unsigned i = 0; i < t->nlens; i++) {
-        uint8_t m[16];
-        memcpy(m, a, 16);
-        trawl_v6_mask(m, t->lens[i]);
-        trawl_db_tab_find(&t->tabs[i], trawl_db_key_v6(m, t->lens[i]), found, &l);
-    }
+    lookup_v6(c, a, s, e - s);
     return e;
 }
 
@@ -559,6 +564,24 @@ int trawl_matcher_scan(struct trawl_matcher *m, const struct trawl_span *s,
             return trawl_error_set(err, TRAWL_ENOMEM, NULL, "out of memory for hits");
     }
     return 0;
+}
+
+void trawl_matcher_match_addr(struct trawl_matcher *m, const uint8_t addr[16], uint64_t off)
+{
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    struct ctx c = {.m = m, .lo = 0, .hi = 1, .base_off = off};
+    if (!memcmp(addr, mapped, 12)) { /* IPv4, as the decoder hands it over */
+        uint32_t a = (uint32_t)addr[12] << 24 | (uint32_t)addr[13] << 16 |
+                     (uint32_t)addr[14] << 8 | addr[15];
+        lookup_v4(&c, a, 0, 0);
+    }
+    lookup_v6(&c, addr, 0, 0); /* also ::ffff:0:0/96-style IPv6 indicators */
+}
+
+void trawl_matcher_truncate(struct trawl_matcher *m, size_t n)
+{
+    if (n < m->nhits)
+        m->nhits = n;
 }
 
 size_t trawl_matcher_nhits(const struct trawl_matcher *m)

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "db_internal.h"
+#include "netscan.h"
 #include "trawl_engine.h"
 
 #define STEP (1u << 20)       /* bytes scanned between hit flushes and stop checks */
@@ -487,6 +488,41 @@ static void scan_chunk(struct worker *w, struct mapped *m, size_t k)
     release(m);
 }
 
+/* A .gz whose content starts with a pcap or pcapng magic. */
+static bool gzip_holds_capture(const char *path, unsigned flags)
+{
+    struct trawl_src *src;
+    if (trawl_src_open(path, flags, &src, NULL))
+        return false;
+    uint8_t head[4];
+    size_t have = 0;
+    while (have < sizeof(head)) {
+        ssize_t n = trawl_src_read(src, head + have, sizeof(head) - have, NULL);
+        if (n <= 0)
+            break;
+        have += (size_t)n;
+    }
+    trawl_src_close(src);
+    enum trawl_input_kind k = trawl_cap_sniff(head, have);
+    return k == TRAWL_IN_PCAP || k == TRAWL_IN_PCAPNG;
+}
+
+static void scan_capture(struct worker *w, const char *path)
+{
+    struct scan *s = w->s;
+    struct netscan_opts no = {.sinks = s->o->sinks, .job = s->o->job, .stop = s->o->stop};
+    struct netscan_stats ns = {0};
+    struct trawl_error err = {0};
+    if (trawl_netscan(s->db, w->m, path, &no, &ns, &err))
+        report_err(s, &err);
+    w->bytes += ns.bytes;
+    w->hits += ns.hits;
+    for (int t = 0; t < TRAWL_T_COUNT; t++)
+        w->by_type[t] += ns.by_type[t];
+    if (s->o->progress)
+        atomic_fetch_add(s->o->progress, ns.bytes);
+}
+
 static void scan_file(struct worker *w, const char *path)
 {
     struct scan *s = w->s;
@@ -500,9 +536,11 @@ static void scan_file(struct worker *w, const char *path)
     s->st.files++;
     pthread_mutex_unlock(&s->lock);
     enum trawl_input_kind kind = trawl_src_kind(src);
+    if (kind == TRAWL_IN_GZIP && gzip_holds_capture(path, s->o->src_flags))
+        kind = TRAWL_IN_PCAP;
     if (kind == TRAWL_IN_PCAP || kind == TRAWL_IN_PCAPNG) {
-        report(s, path, "%s capture files are not supported yet", trawl_input_kind_name(kind));
         trawl_src_close(src);
+        scan_capture(w, path);
         return;
     }
     const uint8_t *data;

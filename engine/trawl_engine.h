@@ -64,6 +64,13 @@ struct trawl_span {
 int trawl_matcher_scan(struct trawl_matcher *m, const struct trawl_span *s,
                        struct trawl_error *err);
 
+/* Appends a hit (offset off, length 0) for every address or CIDR indicator
+ * that matches a flow address (16 bytes; IPv4 as ::ffff:a.b.c.d). */
+void trawl_matcher_match_addr(struct trawl_matcher *m, const uint8_t addr[16], uint64_t off);
+
+/* Keeps only the first n hits collected. */
+void trawl_matcher_truncate(struct trawl_matcher *m, size_t n);
+
 /* The hits collected since the last clear. */
 size_t trawl_matcher_nhits(const struct trawl_matcher *m);
 struct trawl_hit *trawl_matcher_hits(struct trawl_matcher *m);
@@ -80,7 +87,10 @@ struct trawl_net_meta {
     double pcap_ts;        /* the packet's capture time */
     uint64_t packet;       /* 1-based index of the packet in the capture */
     const char *direction; /* "to_server", "to_client" */
-    const char *field;     /* "dns.query", "http.host"...; NULL for payload or address hits */
+    const char *field;     /* "dns.query", "http.url", "ip.src"...; NULL for payload hits */
+    uint64_t npackets;     /* address hits: packets of the flow in this direction */
+    const uint64_t *packet_list; /* address hits: their first packet numbers */
+    uint32_t npacket_list;
 };
 
 /* Where a batch of hits was seen, for their JSON lines. */

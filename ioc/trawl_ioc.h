@@ -74,7 +74,7 @@ int trawl_severity_parse(const char *s, enum trawl_severity *out);
 /* ---- refang, normalise, detect ---------------------------------------- */
 
 /* Maximum length of a normalised indicator value (bytes, without NUL). */
-#define TRAWL_IOC_MAX 2048
+#define TRAWL_IOC_MAX 8192
 
 /* Undoes defanging: [.] (.) {.} [dot] (dot) " dot " -> "."; hxxp/hXXp/hxxps
  * -> http/https; [:] -> ":"; [://] -> "://"; [@] [at] (at) -> "@"; [/] -> "/".

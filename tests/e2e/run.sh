@@ -746,6 +746,89 @@ corpus_case() {
     fi
 }
 
+# A capture case: every (indicator, packet) of must_hit is reported (as the
+# hit's packet, or in the packet list of a flow address hit), nothing of
+# must_not_hit is, and each must_hit_connections connection has a hit.
+corpus_pcap_case() {
+    local name=$1 src=$2 d=$TMP/corpus/$1
+    mkdir -p "$d" && cd "$d" || return
+    # the original spelling rides along as the source, to find the hits again
+    awk -F'\t' 'BEGIN { print "type,value,source" }
+        NF >= 2 && $1 !~ /^#/ {
+            v = $2; o = $2
+            if ($1 == "domain") sub(/^\./, "", v)
+            gsub(/"/, "\"\"", v); gsub(/"/, "\"\"", o)
+            print $1 ",\"" v "\",\"" o "\""
+        }' "$src/iocs.tsv" >iocs.csv
+    t compile -q --no-default-allowlist -o c.tdb iocs.csv 2>err
+    if crashed || [ "$RC" -ne 0 ]; then
+        notok "corpus $name: compile iocs.tsv" "$(rcdesc): $(head -2 err | tr '\n' ' ')"
+        return
+    fi
+    t scan -q --max-tlp red -d c.tdb "$src/input.pcap" >out.jsonl 2>err
+    if crashed || [ "$RC" -gt 1 ]; then
+        notok "corpus $name: scan input.pcap" "$(rcdesc): $(head -2 err | tr '\n' ' ')"
+        return
+    fi
+    # SOURCE<TAB>PACKET for the packet and every packet of a flow's list;
+    # and SOURCE<TAB>SRC:SPORT>DST:DPORT for the connections
+    awk '/"event_type":"ioc"/ {
+            i = index($0, "\"sources\":[\""); v = substr($0, i + 12); sub(/"[],].*/, "", v)
+            j = index($0, "\"packet\":"); p = substr($0, j + 9); sub(/[^0-9].*/, "", p)
+            print v "\t" p
+            k = index($0, "\"packet_list\":["); if (k) { l = substr($0, k + 15); sub(/].*/, "", l)
+                n = split(l, a, ","); for (q = 1; q <= n; q++) print v "\t" a[q] }
+            si = $0; sub(/.*"src_ip":"/, "", si); sub(/".*/, "", si)
+            sp = $0; sub(/.*"src_port":/, "", sp); sub(/[^0-9].*/, "", sp)
+            di = $0; sub(/.*"dest_ip":"/, "", di); sub(/".*/, "", di)
+            dp = $0; sub(/.*"dest_port":/, "", dp); sub(/[^0-9].*/, "", dp)
+            print v "\t" si ":" sp ">" di ":" dp
+            print v "\t" di ":" dp ">" si ":" sp
+        }' out.jsonl | sort -u >got
+    json_flat "$src/expected.json" >flat
+    local bad="" neg="" n=0 key val
+    local -A conn=()
+    while IFS=$'\t' read -r key val; do
+        local top=${key%%$'\034'*} rest=${key#*$'\034'}
+        local ioc=${rest%%$'\034'*}
+        case $top in
+        must_hit)
+            n=$((n + 1))
+            grep -qxF "$ioc	$val" got || bad="$bad [$ioc #$val]"
+            ;;
+        must_not_hit)
+            grep -qxF "$ioc	$val" got && neg="$neg [$ioc #$val]"
+            ;;
+        must_hit_connections)
+            case $rest in
+            "$ioc"$'\034'connections$'\034'*)
+                local k=${rest#"$ioc"$'\034'connections$'\034'}
+                local c=${k%%$'\034'*}
+                conn["$ioc"$'\t'"$c"]+="$val "
+                ;;
+            esac
+            ;;
+        esac
+    done <flat
+    local ck
+    for ck in "${!conn[@]}"; do
+        local ioc=${ck%%$'\t'*} f
+        read -r -a f <<<"${conn[$ck]}"
+        n=$((n + 1))
+        grep -qxF "$ioc	${f[0]}:${f[1]}>${f[2]}:${f[3]}" got || bad="$bad [$ioc on ${f[*]}]"
+    done
+    if [ "$n" -eq 0 ]; then
+        skip "corpus $name" "no must_hit / must_hit_connections in expected.json"
+    elif [ -z "$bad" ]; then
+        ok "corpus $name: $n required (indicator, packet or connection) hits"
+    else
+        notok "corpus $name: required hits" "missing$bad"
+    fi
+    if grep -q '^must_not_hit'$'\034' flat; then
+        check "corpus $name: nothing of must_not_hit reported" "reported:$neg" [ -z "$neg" ]
+    fi
+}
+
 corpus_checks() {
     if [ -z "$CORPUS" ] || [ ! -d "$CORPUS/cases" ]; then
         skip "corpus cases" "TRAWL_CORPUS/cases not found"
@@ -754,8 +837,8 @@ corpus_checks() {
     local c name
     for c in "$CORPUS"/cases/*/; do
         name=$(basename "$c")
-        if [ -f "$c/input.pcap" ]; then
-            skip "corpus $name" "pcap input (network capture support is a later issue)"
+        if [ -f "$c/input.pcap" ] && [ -f "$c/iocs.tsv" ] && [ -f "$c/expected.json" ]; then
+            corpus_pcap_case "$name" "${c%/}"
         elif [ -f "$c/input.txt" ] && [ -f "$c/iocs.tsv" ] && [ -f "$c/expected.json" ]; then
             corpus_case "$name" "${c%/}"
         elif [ -f "$c/README.adoc" ]; then

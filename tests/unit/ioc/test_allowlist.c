@@ -447,10 +447,10 @@ Test(allowlist, list_with_comments_object)
 Test(allowlist, plain_list)
 {
     struct diag_log d = {0};
-    char text[8192];
-    char longline[3001];
-    memset(longline, 'a', 3000);
-    longline[3000] = '\0';
+    char text[TRAWL_IOC_MAX + 4096];
+    char longline[TRAWL_IOC_MAX + 1001];
+    memset(longline, 'a', TRAWL_IOC_MAX + 1000);
+    longline[TRAWL_IOC_MAX + 1000] = '\0';
     snprintf(text, sizeof(text),
              "\xef\xbb\xbf# our infrastructure\n"
              "corp.example           # main domain\n"
