@@ -44,7 +44,7 @@ static void vdiag(struct load_ctx *c, unsigned long line, bool is_error, const c
     vsnprintf(msg, sizeof(msg), fmt, ap);
     /* One line: the caller prints "file:line: msg". */
     for (char *p = msg; *p; p++)
-        if (*p == '\n' || *p == '\r') *p = ' ';
+        if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
     c->diag(c->ud, c->name, line, is_error, msg);
 }
 
@@ -57,15 +57,25 @@ void load_reject(struct load_ctx *c, unsigned long line, int type, const char *f
     va_end(ap);
 }
 
-static void load_warn(struct load_ctx *c, unsigned long line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void load_warn(struct load_ctx *c, unsigned long line, const char *fmt, ...)
+void load_warn(struct load_ctx *c, unsigned long line, const char *fmt, ...)
 {
     c->stats->warnings++;
     va_list ap;
     va_start(ap, fmt);
     vdiag(c, line, false, fmt, ap);
     va_end(ap);
+}
+
+void load_id_diag_fn(void *ud, const char *file, unsigned long line, bool is_error, const char *msg)
+{
+    struct load_id_diag *d = ud;
+    if (!d->id) {
+        d->fn(d->ud, file, line, is_error, msg);
+        return;
+    }
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%s%s: %s", d->prefix ? d->prefix : "", d->id, msg);
+    d->fn(d->ud, file, line, is_error, buf);
 }
 
 /* Copies at most 60 bytes of v for quoting in a message, replacing control

@@ -44,6 +44,23 @@ int load_add(struct load_ctx *c, unsigned long line, const char *val, size_t len
 void load_reject(struct load_ctx *c, unsigned long line, int type, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Reports a warning (counted in stats->warnings) through diag; line 0 for
+ * formats without lines. Newlines and tabs in the message become blanks. */
+void load_warn(struct load_ctx *c, unsigned long line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* JSON formats have no useful line numbers: their loaders route the diag
+ * callback through load_id_diag_fn, which prefixes every message (also those
+ * load_add raises) with the object it is about: prefix + id + ": ". */
+struct load_id_diag {
+    trawl_diag_fn fn;
+    void *ud;
+    const char *prefix; /* "attribute ", or "" */
+    const char *id;     /* the current object, NULL: no prefix */
+};
+void load_id_diag_fn(void *ud, const char *file, unsigned long line, bool is_error,
+                     const char *msg);
+
 /* Strips the UTF-8 byte order mark. */
 static inline void load_skip_bom(const char **p, const char *end)
 {

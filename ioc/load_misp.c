@@ -11,65 +11,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "load_internal.h"
+#include "load_json.h"
 
 /* Defined here, called by trawl_ioc_load_file for a directory. */
 int load_misp_feed(struct trawl_iocset *set, const char *dir, const struct trawl_load_opts *opts,
                    struct trawl_load_stats *stats, trawl_diag_fn diag, void *ud,
                    struct trawl_error *err);
-
-/* ---- shared JSON helpers (same shape as in load_stix.c) ----------------- */
-
-static int json_fail(struct load_ctx *c, const json_error_t *je, struct trawl_error *err)
-{
-    char where[600];
-    if (json_error_code(je) == json_error_out_of_memory)
-        return trawl_error_set(err, TRAWL_ENOMEM, c->name, "out of memory parsing JSON");
-    snprintf(where, sizeof(where), "%s:%d:%d", c->name, je->line, je->column);
-    return trawl_error_set(err, TRAWL_EFORMAT, where, "invalid JSON: %s", je->text);
-}
-
-/* JSON has no useful line numbers: messages name the attribute instead,
- * including those load_add raises, through this wrapper of the callback. */
-struct id_diag {
-    trawl_diag_fn fn;
-    void *ud;
-    const char *id;
-};
-
-static void id_diag_fn(void *ud, const char *file, unsigned long line, bool is_error,
-                       const char *msg)
-{
-    struct id_diag *d = ud;
-    if (!d->id) {
-        d->fn(d->ud, file, line, is_error, msg);
-        return;
-    }
-    char buf[1024];
-    snprintf(buf, sizeof(buf), "attribute %s: %s", d->id, msg);
-    d->fn(d->ud, file, line, is_error, buf);
-}
-
-static void warn(struct load_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void warn(struct load_ctx *c, const char *fmt, ...)
-{
-    c->stats->warnings++;
-    if (!c->diag) return;
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    for (char *p = msg; *p; p++)
-        if (*p == '\n' || *p == '\r') *p = ' ';
-    c->diag(c->ud, c->name, 0, false, msg);
-}
-
-static const char *str_of(const json_t *o, const char *key)
-{
-    const json_t *v = json_object_get(o, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 /* MISP writes booleans as true/false, "1"/"0" or 1/0 depending on version. */
 static bool truthy(const json_t *v)
@@ -217,7 +164,7 @@ static int unmatchable_index(const char *t)
 
 struct event {
     struct load_ctx *c;
-    struct id_diag *idd;
+    struct load_id_diag *idd;
     const char *source;
     int tlp;      /* from the event's tags, -1: none */
     int severity; /* from threat_level_id, 0: default */
@@ -237,7 +184,7 @@ static int tags_tlp(const json_t *o)
         json_array_foreach(json_object_get(o, lists[l]), i, tag)
         {
             const json_t *inner = json_object_get(tag, "Tag");
-            const char *name = str_of(inner ? inner : tag, "name");
+            const char *name = load_json_str(inner ? inner : tag, "name");
             enum trawl_tlp t;
             if (name && trawl_strncaseeq(name, "tlp:", 4) && trawl_tlp_parse(name, &t) == 0 &&
                 (int)t > best)
@@ -287,7 +234,7 @@ static int add_part(struct event *ev, int type, const char *v, size_t len, struc
 static int attribute(struct event *ev, const json_t *a)
 {
     struct load_ctx *c = ev->c;
-    const char *type = str_of(a, "type");
+    const char *type = load_json_str(a, "type");
     const json_t *vj = json_object_get(a, "value");
     if (!type || !json_is_object(a)) return 0;
     c->stats->lines++;
@@ -306,7 +253,7 @@ static int attribute(struct event *ev, const json_t *a)
         ev->non_ids++;
         return 0;
     }
-    const char *uuid = str_of(a, "uuid");
+    const char *uuid = load_json_str(a, "uuid");
     ev->idd->id = uuid ? uuid : type;
     int r = 0;
     if (!json_is_string(vj)) {
@@ -342,10 +289,11 @@ out:
     return r;
 }
 
-static int event(struct load_ctx *c, struct id_diag *idd, const json_t *e, struct trawl_error *err)
+static int event(struct load_ctx *c, struct load_id_diag *idd, const json_t *e,
+                 struct trawl_error *err)
 {
     struct event ev = {.c = c, .idd = idd};
-    const char *info = str_of(e, "info"), *uuid = str_of(e, "uuid");
+    const char *info = load_json_str(e, "info"), *uuid = load_json_str(e, "uuid");
     ev.source = info && *info ? info : uuid && *uuid ? uuid : NULL;
     ev.tlp = tags_tlp(e);
     ev.severity = severity_of(json_object_get(e, "threat_level_id"));
@@ -368,15 +316,15 @@ static int event(struct load_ctx *c, struct id_diag *idd, const json_t *e, struc
         }
     }
     if (ev.non_ids)
-        warn(c, "event %s: %lu attribute%s with to_ids=false not loaded", label, ev.non_ids,
-             ev.non_ids == 1 ? "" : "s");
+        load_warn(c, 0, "event %s: %lu attribute%s with to_ids=false not loaded", label, ev.non_ids,
+                  ev.non_ids == 1 ? "" : "s");
     struct trawl_buf b = {0};
     for (size_t u = 0; u < N_UNMATCHABLE; u++)
         if (ev.unmatchable[u])
             trawl_buf_printf(&b, "%s%lu %s", b.len ? ", " : "", ev.unmatchable[u], unmatchable[u]);
     if (b.len)
-        warn(c, "event %s: skipped attributes of types trawl cannot match: %.*s", label, (int)b.len,
-             b.data);
+        load_warn(c, 0, "event %s: skipped attributes of types trawl cannot match: %.*s", label,
+                  (int)b.len, b.data);
     trawl_buf_free(&b);
 out:
     if (r < 0) return trawl_error_set(err, r, c->name, "%s", trawl_strerror(r));
@@ -400,7 +348,7 @@ int load_misp(struct load_ctx *c, const char *data, size_t len, struct trawl_err
     load_skip_bom(&p, end);
     json_error_t je;
     json_t *root = json_loadb(p, (size_t)(end - p), JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
-    if (!root) return json_fail(c, &je, err);
+    if (!root) return load_json_fail(c, &je, err);
 
     /* The list of candidate events: the REST API's {"response": X} and
      * bare arrays hold events (wrapped or not); anything else is one. */
@@ -409,11 +357,11 @@ int load_misp(struct load_ctx *c, const char *data, size_t len, struct trawl_err
         list = json_object_get(root, "response");
     size_t n = json_is_array(list) ? json_array_size(list) : 1, found = 0;
 
-    struct id_diag idd = {.fn = c->diag, .ud = c->ud};
+    struct load_id_diag idd = {.fn = c->diag, .ud = c->ud, .prefix = "attribute "};
     trawl_diag_fn saved_fn = c->diag;
     void *saved_ud = c->ud;
     if (c->diag) {
-        c->diag = id_diag_fn;
+        c->diag = load_id_diag_fn;
         c->ud = &idd;
     }
     int r = 0;

@@ -124,22 +124,6 @@ struct oi {
     bool v10;
 };
 
-static void oi_warn(struct load_ctx *c, unsigned long line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void oi_warn(struct load_ctx *c, unsigned long line, const char *fmt, ...)
-{
-    c->stats->warnings++;
-    if (!c->diag) return;
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    for (char *p = msg; *p; p++)
-        if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
-    c->diag(c->ud, c->name, line, false, msg);
-}
-
 static bool is_elem(const xmlNode *n, const char *name)
 {
     return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
@@ -224,25 +208,25 @@ static int do_item(struct oi *o, const xmlNode *item, struct trawl_buf *tb)
     if (!cond) cond = "";
     if ((neg && trawl_strcaseeq(neg, "true")) || trawl_strcaseeq(cond, "isnot") ||
         trawl_strcaseeq(cond, "containsnot")) {
-        oi_warn(c, line, "item %s: negated condition cannot be an indicator; skipped", id);
+        load_warn(c, line, "item %s: negated condition cannot be an indicator; skipped", id);
         return 0;
     }
     const xmlNode *ctx = child(item, "Context"), *content = child(item, "Content");
     const char *search = ctx ? attr(ctx, "search") : NULL;
     if (!search || !content) {
-        oi_warn(c, line, "item %s: no Context search or no Content; skipped", id);
+        load_warn(c, line, "item %s: no Context search or no Content; skipped", id);
         return 0;
     }
     int cls = context_class(search);
     bool is = trawl_strcaseeq(cond, "is"), contains = trawl_strcaseeq(cond, "contains");
     if (cls < 0) {
-        oi_warn(c, line, "item %s: search \"%.100s\" is not supported; skipped", id, search);
+        load_warn(c, line, "item %s: search \"%.100s\" is not supported; skipped", id, search);
         return 0;
     }
     bool contains_ok = cls == OC_URL || cls == OC_STRING || cls == OC_DOMAIN;
     if (!is && !(contains && contains_ok)) {
-        oi_warn(c, line, "item %s: condition \"%.40s\" on %.100s is not supported; skipped", id,
-                cond, search);
+        load_warn(c, line, "item %s: condition \"%.40s\" on %.100s is not supported; skipped", id,
+                  cond, search);
         return 0;
     }
     int r = text_of(content, tb);
@@ -289,10 +273,10 @@ static int do_item(struct oi *o, const xmlNode *item, struct trawl_buf *tb)
         } else {
             rn = trawl_ioc_refang(v, n, rb, sizeof(rb));
             if (rn == (size_t)-1 || trawl_ioc_detect(rb, rn) != TRAWL_T_DOMAIN) {
-                oi_warn(c, vline,
-                        "item %s: \"contains\" on %.100s with a value that is not a "
-                        "domain; skipped",
-                        id, search);
+                load_warn(c, vline,
+                          "item %s: \"contains\" on %.100s with a value that is not a "
+                          "domain; skipped",
+                          id, search);
                 return 0;
             }
         }
@@ -328,7 +312,7 @@ static int do_or(struct oi *o, const xmlNode *node, struct trawl_buf *tb, int de
 static int do_branch(struct oi *o, const xmlNode *n, struct trawl_buf *tb, int depth)
 {
     if (depth > MAX_DEPTH) {
-        oi_warn(o->c, line_of(n), "indicator tree nested too deeply; branch skipped");
+        load_warn(o->c, line_of(n), "indicator tree nested too deeply; branch skipped");
         return 0;
     }
     if (is_elem(n, "IndicatorItem")) return do_item(o, n, tb);
@@ -344,14 +328,14 @@ static int do_branch(struct oi *o, const xmlNode *n, struct trawl_buf *tb, int d
             }
         if (nkids == 1) return do_branch(o, only, tb, depth + 1);
         if (nkids > 1)
-            oi_warn(o->c, line_of(n),
-                    "AND branch %s of ioc %s has %zu conditions and cannot be expressed as "
-                    "single indicators; skipped",
-                    id_or(n), o->ioc_id, nkids);
+            load_warn(o->c, line_of(n),
+                      "AND branch %s of ioc %s has %zu conditions and cannot be expressed as "
+                      "single indicators; skipped",
+                      id_or(n), o->ioc_id, nkids);
         return 0;
     }
     if (op && !trawl_strcaseeq(op, "OR")) {
-        oi_warn(o->c, line_of(n), "branch %s: unknown operator \"%.20s\"; skipped", id_or(n), op);
+        load_warn(o->c, line_of(n), "branch %s: unknown operator \"%.20s\"; skipped", id_or(n), op);
         return 0;
     }
     return do_or(o, n, tb, depth + 1);
@@ -462,8 +446,8 @@ int load_openioc(struct load_ctx *c, const char *data, size_t len, struct trawl_
     }
     const xmlNode *top = child(root, o.v10 ? "definition" : "criteria");
     if (!r && !top)
-        oi_warn(c, line_of(root), "ioc %s has no <%s>: no indicators", o.ioc_id,
-                o.v10 ? "definition" : "criteria");
+        load_warn(c, line_of(root), "ioc %s has no <%s>: no indicators", o.ioc_id,
+                  o.v10 ? "definition" : "criteria");
     if (!r && top) r = do_or(&o, top, &tb, 0);
     trawl_buf_free(&desc);
     trawl_buf_free(&tb);

@@ -11,61 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "load_internal.h"
-
-/* ---- shared JSON helpers (same shape as in load_misp.c) ----------------- */
-
-static int json_fail(struct load_ctx *c, const json_error_t *je, struct trawl_error *err)
-{
-    char where[600];
-    if (json_error_code(je) == json_error_out_of_memory)
-        return trawl_error_set(err, TRAWL_ENOMEM, c->name, "out of memory parsing JSON");
-    snprintf(where, sizeof(where), "%s:%d:%d", c->name, je->line, je->column);
-    return trawl_error_set(err, TRAWL_EFORMAT, where, "invalid JSON: %s", je->text);
-}
-
-/* Diagnostics of JSON formats carry no line: every message is prefixed
- * with the object it is about ("indicator--...: "), including the ones
- * load_add raises, by routing the context's callback through this one. */
-struct id_diag {
-    trawl_diag_fn fn;
-    void *ud;
-    const char *id;
-};
-
-static void id_diag_fn(void *ud, const char *file, unsigned long line, bool is_error,
-                       const char *msg)
-{
-    struct id_diag *d = ud;
-    if (!d->id) {
-        d->fn(d->ud, file, line, is_error, msg);
-        return;
-    }
-    char buf[1024];
-    snprintf(buf, sizeof(buf), "%s: %s", d->id, msg);
-    d->fn(d->ud, file, line, is_error, buf);
-}
-
-static void warn(struct load_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void warn(struct load_ctx *c, const char *fmt, ...)
-{
-    c->stats->warnings++;
-    if (!c->diag) return;
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    for (char *p = msg; *p; p++)
-        if (*p == '\n' || *p == '\r') *p = ' ';
-    c->diag(c->ud, c->name, 0, false, msg);
-}
-
-static const char *str_of(const json_t *o, const char *key)
-{
-    const json_t *v = json_object_get(o, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
+#include "load_json.h"
 
 /* ---- pattern parsing ----------------------------------------------------- */
 
@@ -441,14 +387,15 @@ static const struct {
 static int marking_tlp(const json_t *md)
 {
     enum trawl_tlp t;
-    const char *dt = str_of(md, "definition_type");
+    const char *dt = load_json_str(md, "definition_type");
     if (dt && trawl_strcaseeq(dt, "tlp")) {
-        const char *v = str_of(json_object_get(md, "definition"), "tlp");
+        const char *v = load_json_str(json_object_get(md, "definition"), "tlp");
         if (v && trawl_tlp_parse(v, &t) == 0) return (int)t;
     }
-    const char *v = str_of(json_object_get(json_object_get(md, "extensions"), TLP2_EXT), "tlp_2_0");
+    const char *v =
+        load_json_str(json_object_get(json_object_get(md, "extensions"), TLP2_EXT), "tlp_2_0");
     if (v && trawl_tlp_parse(v, &t) == 0) return (int)t;
-    const char *name = str_of(md, "name");
+    const char *name = load_json_str(md, "name");
     if (name && trawl_strncaseeq(name, "TLP:", 4) && trawl_tlp_parse(name, &t) == 0) return (int)t;
     return -1;
 }
@@ -459,7 +406,7 @@ struct stix {
     struct load_ctx *c;
     json_t *markings; /* marking id -> TLP (integer), from this input */
     json_t *reports;  /* indicator id -> name of a report listing it */
-    struct id_diag *idd;
+    struct load_id_diag *idd;
 };
 
 /* The strictest TLP among the object's marking refs, or -1. */
@@ -490,7 +437,7 @@ static int object_tlp(const struct stix *sx, const json_t *o)
 static const char *indicator_source(const struct stix *sx, const json_t *o, const char *id,
                                     const struct pat *pt)
 {
-    const char *name = str_of(o, "name");
+    const char *name = load_json_str(o, "name");
     if (name && *name) {
         bool restates = false;
         size_t nl = strlen(name);
@@ -533,31 +480,31 @@ static int add_value(struct load_ctx *c, int type, const char *v, size_t len, st
 static int indicator(struct stix *sx, const json_t *o, struct trawl_error *err)
 {
     struct load_ctx *c = sx->c;
-    const char *id = str_of(o, "id");
+    const char *id = load_json_str(o, "id");
     if (!id) id = "indicator (no id)";
     sx->idd->id = id;
     c->stats->lines++;
 
     if (json_is_true(json_object_get(o, "revoked"))) {
-        warn(c, "revoked; skipped");
+        load_warn(c, 0, "revoked; skipped");
         return 0;
     }
-    const char *ptype = str_of(o, "pattern_type");
+    const char *ptype = load_json_str(o, "pattern_type");
     if (ptype && strcmp(ptype, "stix") != 0) {
-        warn(c, "pattern_type \"%s\" is not a STIX pattern; skipped", ptype);
+        load_warn(c, 0, "pattern_type \"%s\" is not a STIX pattern; skipped", ptype);
         return 0;
     }
     const json_t *pj = json_object_get(o, "pattern");
     if (!json_is_string(pj)) {
-        warn(c, "no pattern; skipped");
+        load_warn(c, 0, "no pattern; skipped");
         return 0;
     }
 
     struct load_item it;
     load_item_init(&it);
-    const char *vu = str_of(o, "valid_until");
+    const char *vu = load_json_str(o, "valid_until");
     if (vu && trawl_parse_time(vu, &it.valid_until) != 0) {
-        warn(c, "valid_until \"%.40s\" is not an ISO 8601 time; ignored", vu);
+        load_warn(c, 0, "valid_until \"%.40s\" is not an ISO 8601 time; ignored", vu);
         it.valid_until = 0;
     }
     const json_t *conf = json_object_get(o, "confidence");
@@ -569,10 +516,11 @@ static int indicator(struct stix *sx, const json_t *o, struct trawl_error *err)
     int r = 0;
     if (parse_pattern(&pt, json_string_value(pj), json_string_length(pj)) != 0) {
         if (pt.unsupported)
-            warn(c, "pattern uses %s; skipped (cannot be expressed without false positives)",
-                 pt.why);
+            load_warn(c, 0,
+                      "pattern uses %s; skipped (cannot be expressed without false positives)",
+                      pt.why);
         else
-            warn(c, "invalid STIX pattern (%s); skipped", pt.why);
+            load_warn(c, 0, "invalid STIX pattern (%s); skipped", pt.why);
         goto out;
     }
     size_t nok = 0, nbad = 0;
@@ -583,13 +531,14 @@ static int indicator(struct stix *sx, const json_t *o, struct trawl_error *err)
         for (size_t i = 0; i < pt.n && !t; i++)
             if (pt.terms[i].type == T_UNSUPPORTED) t = &pt.terms[i];
         if (nok)
-            warn(c,
-                 "%zu of %zu alternatives compare %.*s or other properties trawl cannot match; "
-                 "loaded the others",
-                 nbad, pt.n, (int)t->len, pt.vals.data + t->off);
+            load_warn(
+                c, 0,
+                "%zu of %zu alternatives compare %.*s or other properties trawl cannot match; "
+                "loaded the others",
+                nbad, pt.n, (int)t->len, pt.vals.data + t->off);
         else
-            warn(c, "pattern compares %.*s, which trawl cannot match; skipped", (int)t->len,
-                 pt.vals.data + t->off);
+            load_warn(c, 0, "pattern compares %.*s, which trawl cannot match; skipped", (int)t->len,
+                      pt.vals.data + t->off);
     }
     it.source = indicator_source(sx, o, id, &pt);
     for (size_t i = 0; i < pt.n && r == 0; i++) {
@@ -611,13 +560,13 @@ static int index_objects(struct stix *sx, const json_t *objs)
     const json_t *o;
     json_array_foreach(objs, i, o)
     {
-        const char *type = str_of(o, "type"), *id = str_of(o, "id");
+        const char *type = load_json_str(o, "type"), *id = load_json_str(o, "id");
         if (!type || !id) continue;
         if (strcmp(type, "marking-definition") == 0) {
             int t = marking_tlp(o);
             if (t >= 0 && json_object_set_new(sx->markings, id, json_integer(t))) return -1;
         } else if (strcmp(type, "report") == 0) {
-            const char *name = str_of(o, "name");
+            const char *name = load_json_str(o, "name");
             if (!name || !*name) continue;
             size_t k;
             const json_t *ref;
@@ -640,14 +589,14 @@ int load_stix(struct load_ctx *c, const char *data, size_t len, struct trawl_err
     load_skip_bom(&p, end);
     json_error_t je;
     json_t *root = json_loadb(p, (size_t)(end - p), JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
-    if (!root) return json_fail(c, &je, err);
+    if (!root) return load_json_fail(c, &je, err);
 
     /* A bundle, one object, or a bare array of objects. */
     json_t *objs = NULL;
     if (json_is_array(root)) {
         objs = json_incref(root);
-    } else if (json_is_object(root) && str_of(root, "type")) {
-        if (strcmp(str_of(root, "type"), "bundle") == 0) {
+    } else if (json_is_object(root) && load_json_str(root, "type")) {
+        if (strcmp(load_json_str(root, "type"), "bundle") == 0) {
             objs = json_incref(json_object_get(root, "objects"));
             if (!objs) objs = json_array();
         } else {
@@ -669,11 +618,11 @@ int load_stix(struct load_ctx *c, const char *data, size_t len, struct trawl_err
                                objs ? "STIX bundle \"objects\" is not an array" : "out of memory");
     }
 
-    struct id_diag idd = {.fn = c->diag, .ud = c->ud};
+    struct load_id_diag idd = {.fn = c->diag, .ud = c->ud, .prefix = ""};
     trawl_diag_fn saved_fn = c->diag;
     void *saved_ud = c->ud;
     if (c->diag) {
-        c->diag = id_diag_fn;
+        c->diag = load_id_diag_fn;
         c->ud = &idd;
     }
     struct stix sx = {.c = c, .markings = json_object(), .reports = json_object(), .idd = &idd};
@@ -685,7 +634,7 @@ int load_stix(struct load_ctx *c, const char *data, size_t len, struct trawl_err
         const json_t *o;
         json_array_foreach(objs, i, o)
         {
-            const char *type = str_of(o, "type");
+            const char *type = load_json_str(o, "type");
             if (!type || strcmp(type, "indicator") != 0) continue;
             r = indicator(&sx, o, err);
             if (r < 0) break;
