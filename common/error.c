@@ -36,8 +36,7 @@ const char *trawl_strerror(int code)
 
 int trawl_error_set(struct trawl_error *err, int code, const char *where, const char *fmt, ...)
 {
-    if (!err)
-        return code;
+    if (!err) return code;
     err->code = code;
     snprintf(err->where, sizeof(err->where), "%s", where ? where : "");
     va_list ap;
@@ -50,7 +49,8 @@ int trawl_error_set(struct trawl_error *err, int code, const char *where, const 
 const char *trawl_error_str(const struct trawl_error *err, char *buf, size_t bufsz)
 {
     if (err->where[0])
-        snprintf(buf, bufsz, "%s: %s", err->where, err->msg[0] ? err->msg : trawl_strerror(err->code));
+        snprintf(buf, bufsz, "%s: %s", err->where,
+                 err->msg[0] ? err->msg : trawl_strerror(err->code));
     else
         snprintf(buf, bufsz, "%s", err->msg[0] ? err->msg : trawl_strerror(err->code));
     return buf;

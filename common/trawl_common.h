@@ -73,7 +73,8 @@ int trawl_buf_put(struct trawl_buf *b, const void *data, size_t len);
 /* Appends one byte. */
 int trawl_buf_putc(struct trawl_buf *b, char c);
 /* Appends printf-formatted text. */
-int trawl_buf_printf(struct trawl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int trawl_buf_printf(struct trawl_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Ensures room for `extra` more bytes. */
 int trawl_buf_reserve(struct trawl_buf *b, size_t extra);
 void trawl_buf_free(struct trawl_buf *b);

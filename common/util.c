@@ -61,15 +61,13 @@ uint64_t trawl_hash64(const void *data, size_t len, uint64_t seed)
 
 int trawl_buf_reserve(struct trawl_buf *b, size_t extra)
 {
-    if (b->cap - b->len > extra)
-        return 0;
+    if (b->cap - b->len > extra) return 0;
     size_t need = b->len + extra + 1;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < need)
         cap *= 2;
     char *d = realloc(b->data, cap);
-    if (!d)
-        return TRAWL_ENOMEM;
+    if (!d) return TRAWL_ENOMEM;
     b->data = d;
     b->cap = cap;
     return 0;
@@ -77,10 +75,8 @@ int trawl_buf_reserve(struct trawl_buf *b, size_t extra)
 
 int trawl_buf_put(struct trawl_buf *b, const void *data, size_t len)
 {
-    if (trawl_buf_reserve(b, len))
-        return TRAWL_ENOMEM;
-    if (len)
-        memcpy(b->data + b->len, data, len);
+    if (trawl_buf_reserve(b, len)) return TRAWL_ENOMEM;
+    if (len) memcpy(b->data + b->len, data, len);
     b->len += len;
     b->data[b->len] = 0;
     return 0;
@@ -88,8 +84,7 @@ int trawl_buf_put(struct trawl_buf *b, const void *data, size_t len)
 
 int trawl_buf_putc(struct trawl_buf *b, char c)
 {
-    if (trawl_buf_reserve(b, 1))
-        return TRAWL_ENOMEM;
+    if (trawl_buf_reserve(b, 1)) return TRAWL_ENOMEM;
     b->data[b->len++] = c;
     b->data[b->len] = 0;
     return 0;
@@ -101,8 +96,7 @@ int trawl_buf_printf(struct trawl_buf *b, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0 || trawl_buf_reserve(b, (size_t)n))
-        return TRAWL_ENOMEM;
+    if (n < 0 || trawl_buf_reserve(b, (size_t)n)) return TRAWL_ENOMEM;
     va_start(ap, fmt);
     vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
     va_end(ap);
@@ -123,8 +117,7 @@ static size_t utf8_len(const uint8_t *p, size_t n)
     uint8_t c = p[0];
     size_t need;
     uint32_t cp;
-    if (c < 0xc2)
-        return 0;
+    if (c < 0xc2) return 0;
     if (c < 0xe0) {
         need = 2;
         cp = c & 0x1f;
@@ -137,11 +130,9 @@ static size_t utf8_len(const uint8_t *p, size_t n)
     } else {
         return 0;
     }
-    if (n < need)
-        return 0;
+    if (n < need) return 0;
     for (size_t i = 1; i < need; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
+        if ((p[i] & 0xc0) != 0x80) return 0;
         cp = (cp << 6) | (p[i] & 0x3f);
     }
     if ((need == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
@@ -154,12 +145,10 @@ int trawl_buf_json_str(struct trawl_buf *b, const void *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     const uint8_t *p = s;
-    if (trawl_buf_reserve(b, len + 16))
-        return TRAWL_ENOMEM;
+    if (trawl_buf_reserve(b, len + 16)) return TRAWL_ENOMEM;
     for (size_t i = 0; i < len;) {
         uint8_t c = p[i];
-        if (b->cap - b->len < 16 && trawl_buf_reserve(b, 64))
-            return TRAWL_ENOMEM;
+        if (b->cap - b->len < 16 && trawl_buf_reserve(b, 64)) return TRAWL_ENOMEM;
         char *o = b->data + b->len;
         if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
             *o = (char)c;
@@ -229,10 +218,8 @@ void trawl_format_time(double unix_time, char *buf, size_t bufsz)
 {
     time_t t = (time_t)unix_time;
     long usec = (long)((unix_time - (double)t) * 1e6);
-    if (usec < 0)
-        usec = 0;
-    if (usec > 999999)
-        usec = 999999;
+    if (usec < 0) usec = 0;
+    if (usec > 999999) usec = 999999;
     struct tm tm;
     gmtime_r(&t, &tm);
     char date[24];
@@ -244,8 +231,7 @@ static int digits(const char **s, int n, int *out)
 {
     int v = 0;
     for (int i = 0; i < n; i++) {
-        if ((*s)[i] < '0' || (*s)[i] > '9')
-            return -1;
+        if ((*s)[i] < '0' || (*s)[i] > '9') return -1;
         v = v * 10 + ((*s)[i] - '0');
     }
     *s += n;
@@ -264,25 +250,21 @@ int trawl_parse_time(const char *s, int64_t *out)
         char *end;
         errno = 0;
         long long v = strtoll(s, &end, 10);
-        if (errno)
-            return TRAWL_EINVAL;
+        if (errno) return TRAWL_EINVAL;
         *out = v;
         return 0;
     }
     struct tm tm = {0};
     int y, mo, d, h = 0, mi = 0, sec = 0;
-    if (digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &mo) || *s++ != '-' ||
-        digits(&s, 2, &d))
+    if (digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &mo) || *s++ != '-' || digits(&s, 2, &d))
         return TRAWL_EINVAL;
     long off = 0;
     if (*s == 'T' || *s == 't' || *s == ' ') {
         s++;
-        if (digits(&s, 2, &h) || *s++ != ':' || digits(&s, 2, &mi))
-            return TRAWL_EINVAL;
+        if (digits(&s, 2, &h) || *s++ != ':' || digits(&s, 2, &mi)) return TRAWL_EINVAL;
         if (*s == ':') {
             s++;
-            if (digits(&s, 2, &sec))
-                return TRAWL_EINVAL;
+            if (digits(&s, 2, &sec)) return TRAWL_EINVAL;
         }
         if (*s == '.')
             for (s++; *s >= '0' && *s <= '9'; s++)
@@ -292,12 +274,9 @@ int trawl_parse_time(const char *s, int64_t *out)
         } else if (*s == '+' || *s == '-') {
             int sign = *s == '-' ? -1 : 1, oh, om = 0;
             s++;
-            if (digits(&s, 2, &oh))
-                return TRAWL_EINVAL;
-            if (*s == ':')
-                s++;
-            if (*s >= '0' && *s <= '9' && digits(&s, 2, &om))
-                return TRAWL_EINVAL;
+            if (digits(&s, 2, &oh)) return TRAWL_EINVAL;
+            if (*s == ':') s++;
+            if (*s >= '0' && *s <= '9' && digits(&s, 2, &om)) return TRAWL_EINVAL;
             off = sign * (oh * 3600L + om * 60L);
         }
     }
@@ -318,18 +297,15 @@ int trawl_parse_time(const char *s, int64_t *out)
 int trawl_strcaseeq(const char *a, const char *b)
 {
     for (; *a && *b; a++, b++)
-        if (trawl_lower(*a) != trawl_lower(*b))
-            return 0;
+        if (trawl_lower(*a) != trawl_lower(*b)) return 0;
     return *a == *b;
 }
 
 int trawl_strncaseeq(const char *a, const char *b, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (trawl_lower(a[i]) != trawl_lower(b[i]))
-            return 0;
-        if (!a[i])
-            return 1;
+        if (trawl_lower(a[i]) != trawl_lower(b[i])) return 0;
+        if (!a[i]) return 1;
     }
     return 1;
 }

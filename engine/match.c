@@ -23,7 +23,7 @@
 #define SUB_BLOCK (256u * 1024u)
 #define REGEX_OVERLAP 4096u
 #define NARROW_BEHIND 128u /* look-behind bytes narrowed before a sub-block */
-#define REGEX_BEHIND 256u /* <= the look-behind scan.c carries (512) */
+#define REGEX_BEHIND 256u  /* <= the look-behind scan.c carries (512) */
 
 struct trawl_matcher {
     const struct trawl_db *db;
@@ -31,10 +31,10 @@ struct trawl_matcher {
     struct trawl_hit *hits;
     size_t nhits, cap;
     size_t overlap;
-    uint64_t *re_last;          /* per pattern: {re_serial, last accepted regex start + 1} */
-    uint64_t re_serial;         /* bumped per regex pass: a start is only a repeat within one */
-    unsigned tok; /* TOK_* kinds the token pass looks for (tokens.h) */
-    uint8_t *narrow;            /* UTF-16LE narrowing buffer */
+    uint64_t *re_last;  /* per pattern: {re_serial, last accepted regex start + 1} */
+    uint64_t re_serial; /* bumped per regex pass: a start is only a repeat within one */
+    unsigned tok;       /* TOK_* kinds the token pass looks for (tokens.h) */
+    uint8_t *narrow;    /* UTF-16LE narrowing buffer */
     size_t narrow_cap;
     int oom;
 };
@@ -79,22 +79,18 @@ static inline bool is_dom(int c)
  * for UTF-16), or CH_NONE outside the buffer. */
 static inline int before(const struct ctx *c, size_t start, size_t k, bool wide)
 {
-    if (!wide)
-        return start >= k + 1 ? c->base[start - k - 1] : CH_NONE;
+    if (!wide) return start >= k + 1 ? c->base[start - k - 1] : CH_NONE;
     size_t need = 2 * (k + 1);
-    if (start < need)
-        return CH_NONE;
+    if (start < need) return CH_NONE;
     const uint8_t *p = c->base + start - need;
     return p[1] ? CH_WIDE : p[0];
 }
 
 static inline int after(const struct ctx *c, size_t end, size_t k, bool wide)
 {
-    if (!wide)
-        return end + k < c->len ? c->base[end + k] : CH_NONE;
+    if (!wide) return end + k < c->len ? c->base[end + k] : CH_NONE;
     size_t at = end + 2 * k;
-    if (at + 1 >= c->len)
-        return CH_NONE;
+    if (at + 1 >= c->len) return CH_NONE;
     return c->base[at + 1] ? CH_WIDE : c->base[at];
 }
 
@@ -116,21 +112,21 @@ static void push_hit(struct ctx *c, size_t start, size_t len, uint32_t ioc, bool
         len *= 2;
         wide = true;
     }
-    m->hits[m->nhits++] = (struct trawl_hit){
-        .offset = c->base_off + start, .ioc = ioc, .len = (uint16_t)(len > 65535 ? 65535 : len),
-        .utf16 = wide, .tlp = m->db->iocs[ioc].tlp};
+    m->hits[m->nhits++] = (struct trawl_hit){.offset = c->base_off + start,
+                                             .ioc = ioc,
+                                             .len = (uint16_t)(len > 65535 ? 65535 : len),
+                                             .utf16 = wide,
+                                             .tlp = m->db->iocs[ioc].tlp};
 }
 
 /* A host name ends here: no further label character and no ".label". */
 static inline bool host_ends(const struct ctx *c, size_t end, bool wide)
 {
     int n1 = after(c, end, 0, wide);
-    if (n1 >= 0 && n1 < CH_WIDE && is_dom(n1))
-        return false;
+    if (n1 >= 0 && n1 < CH_WIDE && is_dom(n1)) return false;
     if (n1 == '.') {
         int n2 = after(c, end, 1, wide);
-        if (n2 >= 0 && n2 < CH_WIDE && is_dom(n2))
-            return false;
+        if (n2 >= 0 && n2 < CH_WIDE && is_dom(n2)) return false;
     }
     return true;
 }
@@ -139,8 +135,7 @@ static bool url_ok(const struct ctx *c, const struct trawl_db_ioc *ioc, size_t s
 {
     const char *v = c->m->db->strings + ioc->value_off;
     int p1 = before(c, start, 0, false);
-    if (p1 >= 0 && (is_alnum(p1) || p1 == '+' || p1 == '.' || p1 == '-'))
-        return false;
+    if (p1 >= 0 && (is_alnum(p1) || p1 == '+' || p1 == '.' || p1 == '-')) return false;
     const char *hostp = strstr(v, "://");
     size_t path = hostp ? (size_t)(hostp - v) + 3 : 0;
     while (path < ioc->value_len && v[path] != '/' && v[path] != '?' && v[path] != '#')
@@ -153,11 +148,9 @@ static bool url_ok(const struct ctx *c, const struct trawl_db_ioc *ioc, size_t s
 static bool cased_ok(const struct ctx *c, const struct trawl_db_ioc *ioc, size_t start, bool wide)
 {
     const char *v = c->m->db->strings + ioc->value_off;
-    if (!wide)
-        return !memcmp(c->base + start, v, ioc->value_len);
+    if (!wide) return !memcmp(c->base + start, v, ioc->value_len);
     for (size_t i = 0; i < ioc->value_len; i++)
-        if (c->base[start + 2 * i] != (uint8_t)v[i])
-            return false;
+        if (c->base[start + 2 * i] != (uint8_t)v[i]) return false;
     return true;
 }
 
@@ -173,26 +166,22 @@ static bool literal_ok(const struct ctx *c, const struct trawl_db_pat *p, size_t
     case TRAWL_V_CASED:
         return cased_ok(c, ioc, start, w);
     case TRAWL_V_DOMAIN_X:
-        if (p1 == '.')
-            return false;
+        if (p1 == '.') return false;
         /* fall through */
     case TRAWL_V_DOMAIN:
-        if (p1 >= 0 && p1 < CH_WIDE && is_dom(p1))
-            return false;
+        if (p1 >= 0 && p1 < CH_WIDE && is_dom(p1)) return false;
         return host_ends(c, end, w);
     case TRAWL_V_URL:
         return url_ok(c, ioc, start, end);
     case TRAWL_V_EMAIL:
         /* p1 != 0: strchr would find the terminator of a NUL byte */
-        if (p1 > 0 && p1 < CH_WIDE && (is_alnum(p1) || strchr("._%+-", p1)))
-            return false;
+        if (p1 > 0 && p1 < CH_WIDE && (is_alnum(p1) || strchr("._%+-", p1))) return false;
         return host_ends(c, end, w);
     case TRAWL_V_FILENAME:
         if (p1 >= 0 && p1 < CH_WIDE && (is_alnum(p1) || p1 == '.' || p1 == '_' || p1 == '-'))
             return false;
         n1 = after(c, end, 0, w);
-        if (n1 >= 0 && n1 < CH_WIDE && (is_alnum(n1) || n1 == '_' || n1 == '-'))
-            return false;
+        if (n1 >= 0 && n1 < CH_WIDE && (is_alnum(n1) || n1 == '_' || n1 == '-')) return false;
         return !(n1 == '.' && is_alnum(after(c, end, 1, w)));
     case TRAWL_V_REGEX:
         return true;
@@ -201,22 +190,18 @@ static bool literal_ok(const struct ctx *c, const struct trawl_db_pat *p, size_t
     }
 }
 
-static int on_literal(unsigned id, unsigned long long from, unsigned long long to,
-                      unsigned flags, void *ud)
+static int on_literal(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                      void *ud)
 {
     struct ctx *c = ud;
     const struct trawl_db *db = c->m->db;
-    if (id >= db->npat)
-        return 0;
+    if (id >= db->npat) return 0;
     const struct trawl_db_pat *p = &db->pats[id];
     size_t end = c->scan_from + (size_t)to;
-    if (end < p->len)
-        return 0;
+    if (end < p->len) return 0;
     size_t start = end - p->len;
-    if (start < c->lo || start >= c->hi)
-        return 0;
-    if (literal_ok(c, p, start, end))
-        push_hit(c, start, p->len, p->ioc, p->utf16);
+    if (start < c->lo || start >= c->hi) return 0;
+    if (literal_ok(c, p, start, end)) push_hit(c, start, p->len, p->ioc, p->utf16);
     return 0;
 }
 
@@ -225,16 +210,13 @@ static int on_regex(unsigned id, unsigned long long from, unsigned long long to,
 {
     struct ctx *c = ud;
     const struct trawl_db *db = c->m->db;
-    if (id >= db->npat)
-        return 0;
+    if (id >= db->npat) return 0;
     size_t start = c->scan_from + (size_t)from, end = c->scan_from + (size_t)to;
-    if (start < c->lo || start >= c->hi)
-        return 0;
+    if (start < c->lo || start >= c->hi) return 0;
     /* one hit per (regex, start): Hyperscan reports every end */
     uint64_t key = c->base_off + start + 1;
     uint64_t *last = &c->m->re_last[2 * (size_t)id];
-    if (last[0] == c->m->re_serial && last[1] == key)
-        return 0;
+    if (last[0] == c->m->re_serial && last[1] == key) return 0;
     last[0] = c->m->re_serial;
     last[1] = key;
     push_hit(c, start, end - start, db->pats[id].ioc, false);
@@ -251,12 +233,10 @@ static void found(void *ud, uint32_t ioc)
 {
     struct lookup *l = ud;
     const struct trawl_db *db = l->c->m->db;
-    if (ioc >= db->nioc)
-        return;
+    if (ioc >= db->nioc) return;
     if (l->text) { /* 64-bit key collision guard: compare the hex text */
         const struct trawl_db_ioc *r = &db->iocs[ioc];
-        if (r->value_len != l->len || memcmp(db->strings + r->value_off, l->text, l->len))
-            return;
+        if (r->value_len != l->len || memcmp(db->strings + r->value_off, l->text, l->len)) return;
     }
     push_hit(l->c, l->start, l->len, ioc, false);
 }
@@ -264,8 +244,7 @@ static void found(void *ud, uint32_t ioc)
 static void lookup_v4(struct ctx *c, uint32_t a, size_t start, size_t len)
 {
     const struct trawl_db *db = c->m->db;
-    if (!(db->v4_filter[a >> 22] & (1ull << ((a >> 16) & 63))))
-        return;
+    if (!(db->v4_filter[a >> 22] & (1ull << ((a >> 16) & 63)))) return;
     struct lookup l = {c, start, len, NULL};
     trawl_db_tab_find(&db->ipv4, a, found, &l);
     const struct trawl_db_cidr *t = &db->cidr4;
@@ -283,8 +262,7 @@ static size_t octet(const struct ctx *c, size_t i, unsigned *v)
     unsigned x = 0;
     while (j < c->len && j - i < 4 && is_digit(c->base[j]))
         x = x * 10 + (unsigned)(c->base[j++] - '0');
-    if (j == i || j - i > 3 || x > 255)
-        return 0;
+    if (j == i || j - i > 3 || x > 255) return 0;
     *v = x;
     return j;
 }
@@ -298,22 +276,18 @@ static size_t token_ipv4(struct ctx *c, size_t dot)
     while (s > 0 && is_digit(c->base[s - 1]) && dot - s < 4)
         s--;
     int p1 = before(c, s, 0, false);
-    if (dot - s > 3 || is_digit(p1) || (p1 == '.' && is_digit(before(c, s, 1, false))))
-        return 0;
+    if (dot - s > 3 || is_digit(p1) || (p1 == '.' && is_digit(before(c, s, 1, false)))) return 0;
     uint32_t a = 0;
     size_t i = s;
     for (int k = 0; k < 4; k++) {
         unsigned v;
-        if (k && (i >= c->len || c->base[i++] != '.'))
-            return 0;
+        if (k && (i >= c->len || c->base[i++] != '.')) return 0;
         i = octet(c, i, &v);
-        if (!i)
-            return 0;
+        if (!i) return 0;
         a = a << 8 | v;
     }
     int n1 = after(c, i, 0, false);
-    if (is_digit(n1) || (n1 == '.' && is_digit(after(c, i, 1, false))))
-        return 0;
+    if (is_digit(n1) || (n1 == '.' && is_digit(after(c, i, 1, false)))) return 0;
     /* most addresses are in no indicator's /16: one probe rejects them */
     if (s >= c->lo && s < c->hi && (c->m->db->v4_filter[a >> 22] & (1ull << ((a >> 16) & 63))))
         lookup_v4(c, a, s, i - s);
@@ -330,22 +304,18 @@ static inline unsigned hexval(uint8_t ch)
  * against the filter before anything else: most runs in logs are benign. */
 static size_t token_hex(struct ctx *c, size_t s, size_t n)
 {
-    if (s < c->lo || s >= c->hi)
-        return 0;
+    if (s < c->lo || s >= c->hi) return 0;
     const uint8_t *b = c->base + s;
     unsigned k = hexval(b[0]) << 12 | hexval(b[1]) << 8 | hexval(b[2]) << 4 | hexval(b[3]);
-    if (!(c->m->db->hex_filter[k >> 6] & (1ull << (k & 63))))
-        return 0;
+    if (!(c->m->db->hex_filter[k >> 6] & (1ull << (k & 63)))) return 0;
     if (!n) {
         size_t e = s;
         while (e < c->len && is_hex(c->base[e]) && e - s <= 64)
             e++;
         n = e - s;
     }
-    if (n != 32 && n != 40 && n != 64)
-        return 0;
-    if (is_alnum(before(c, s, 0, false)) || is_alnum(after(c, s + n, 0, false)))
-        return 0;
+    if (n != 32 && n != 40 && n != 64) return 0;
+    if (is_alnum(before(c, s, 0, false)) || is_alnum(after(c, s + n, 0, false))) return 0;
     char text[64];
     for (size_t i = 0; i < n; i++)
         text[i] = trawl_lower((char)b[i]);
@@ -382,8 +352,7 @@ static size_t token_ipv6(struct ctx *c, size_t at)
         s--;
     while (e < c->len && v6char(c->base[e]) && e - at <= 46)
         e++;
-    if (e - s > 45)
-        return e;
+    if (e - s > 45) return e;
     while (s < e && c->base[s] == '.')
         s++;
     while (e > s && c->base[e - 1] == '.')
@@ -392,10 +361,8 @@ static size_t token_ipv6(struct ctx *c, size_t at)
     if ((p1 >= 0 && (is_alnum(p1) || p1 == '_')) || (n1 >= 0 && (is_alnum(n1) || n1 == '_')))
         return e; /* part of a word such as "std::string" */
     uint8_t a[16];
-    if (trawl_ipv6_parse((const char *)c->base + s, e - s, a))
-        return e;
-    if (s < c->lo || s >= c->hi)
-        return e;
+    if (trawl_ipv6_parse((const char *)c->base + s, e - s, a)) return e;
+    if (s < c->lo || s >= c->hi) return e;
     lookup_v6(c, a, s, e - s);
     return e;
 }
@@ -407,8 +374,7 @@ int trawl_matcher_new(const struct trawl_db *db, struct trawl_matcher **ret,
                       struct trawl_error *err)
 {
     struct trawl_matcher *m = calloc(1, sizeof(*m));
-    if (!m)
-        return trawl_error_set(err, TRAWL_ENOMEM, NULL, "out of memory");
+    if (!m) return trawl_error_set(err, TRAWL_ENOMEM, NULL, "out of memory");
     m->db = db;
     hs_database_t *dbs[3] = {db->hs_lit, db->hs_lit2, db->hs_re};
     for (int i = 0; i < 3; i++) {
@@ -424,12 +390,9 @@ int trawl_matcher_new(const struct trawl_db *db, struct trawl_matcher **ret,
             return trawl_error_set(err, TRAWL_ENOMEM, NULL, "out of memory");
         }
     }
-    if (db->ipv4.mask || db->cidr4.nlens)
-        m->tok |= TOK_IPV4;
-    if (db->hashes.mask)
-        m->tok |= TOK_HEX;
-    if (db->ipv6.mask || db->cidr6.nlens)
-        m->tok |= TOK_IPV6;
+    if (db->ipv4.mask || db->cidr4.nlens) m->tok |= TOK_IPV4;
+    if (db->hashes.mask) m->tok |= TOK_HEX;
+    if (db->ipv6.mask || db->cidr6.nlens) m->tok |= TOK_IPV6;
     /* longest literal, longest hash/IPv6 token, plus the lookahead of the
      * boundary rules: two characters, which are four bytes in UTF-16LE */
     m->overlap = (db->max_len > 66 ? db->max_len : 66) + 4;
@@ -442,16 +405,14 @@ int trawl_matcher_new(const struct trawl_db *db, struct trawl_matcher **ret,
             return trawl_error_set(err, TRAWL_ENOMEM, NULL, "out of memory");
         }
     }
-    if (db->hs_re && m->overlap < REGEX_OVERLAP)
-        m->overlap = REGEX_OVERLAP;
+    if (db->hs_re && m->overlap < REGEX_OVERLAP) m->overlap = REGEX_OVERLAP;
     *ret = m;
     return 0;
 }
 
 void trawl_matcher_free(struct trawl_matcher *m)
 {
-    if (!m)
-        return;
+    if (!m) return;
     hs_free_scratch(m->scratch);
     free(m->hits);
     free(m->re_last);
@@ -467,20 +428,17 @@ size_t trawl_matcher_overlap(const struct trawl_matcher *m)
 size_t trawl_matcher_scratch_size(const struct trawl_matcher *m)
 {
     size_t n = 0;
-    if (m->scratch && hs_scratch_size(m->scratch, &n) != HS_SUCCESS)
-        n = 0;
+    if (m->scratch && hs_scratch_size(m->scratch, &n) != HS_SUCCESS) n = 0;
     return n;
 }
 
 static int run(struct ctx *c, hs_database_t *db, match_event_handler fn, size_t to,
                struct trawl_error *err)
 {
-    if (!db || to <= c->scan_from)
-        return 0;
-    hs_error_t he = hs_scan(db, (const char *)c->base + c->scan_from,
-                            (unsigned)(to - c->scan_from), 0, c->m->scratch, fn, c);
-    if (he != HS_SUCCESS)
-        return trawl_error_set(err, TRAWL_EHS, NULL, "hs_scan failed (%d)", he);
+    if (!db || to <= c->scan_from) return 0;
+    hs_error_t he = hs_scan(db, (const char *)c->base + c->scan_from, (unsigned)(to - c->scan_from),
+                            0, c->m->scratch, fn, c);
+    if (he != HS_SUCCESS) return trawl_error_set(err, TRAWL_EHS, NULL, "hs_scan failed (%d)", he);
     return 0;
 }
 
@@ -497,57 +455,57 @@ static int scan_narrow(struct trawl_matcher *m, const struct trawl_span *s, size
 {
     for (size_t par = 0; par < 2; par++) {
         size_t start = sub > NARROW_BEHIND ? sub - NARROW_BEHIND : 0;
-        if ((start & 1) != par)
-            start++;
-        if (start + 1 >= to)
-            continue;
+        if ((start & 1) != par) start++;
+        if (start + 1 >= to) continue;
         size_t n = (to - start) / 2;
-        if (n > m->narrow_cap)
-            n = m->narrow_cap;
+        if (n > m->narrow_cap) n = m->narrow_cap;
         const uint8_t *src = s->base + start;
         for (size_t k = 0; k < n; k++)
             m->narrow[k] = src[2 * k + 1] ? 0x01 : src[2 * k];
         /* accepted: units whose first byte lies in [sub, sub_hi) */
         size_t kl = sub > start ? (sub - start + 1) / 2 : 0;
         size_t kh = (sub_hi - start + 1) / 2;
-        if (kh > n)
-            kh = n;
-        struct ctx c = {.m = m, .base = m->narrow, .len = n, .scan_from = kl, .lo = kl,
-                        .hi = kh, .base_off = s->base_off, .narrow = true, .nstart = start};
+        if (kh > n) kh = n;
+        struct ctx c = {.m = m,
+                        .base = m->narrow,
+                        .len = n,
+                        .scan_from = kl,
+                        .lo = kl,
+                        .hi = kh,
+                        .base_off = s->base_off,
+                        .narrow = true,
+                        .nstart = start};
         int r = run(&c, m->db->hs_lit, on_literal, n, err);
-        if (!r)
-            r = run(&c, m->db->hs_lit2, on_literal, n, err);
-        if (r)
-            return r;
-        if (m->tok)
-            tokens_scan(m->narrow, n, kl, kh, m->tok, &c);
+        if (!r) r = run(&c, m->db->hs_lit2, on_literal, n, err);
+        if (r) return r;
+        if (m->tok) tokens_scan(m->narrow, n, kl, kh, m->tok, &c);
     }
     return 0;
 }
 
-int trawl_matcher_scan(struct trawl_matcher *m, const struct trawl_span *s,
-                       struct trawl_error *err)
+int trawl_matcher_scan(struct trawl_matcher *m, const struct trawl_span *s, struct trawl_error *err)
 {
     const struct trawl_db *db = m->db;
     if (s->lo < s->base_off || s->hi < s->lo)
         return trawl_error_set(err, TRAWL_EINVAL, NULL, "bad span");
     size_t lo = (size_t)(s->lo - s->base_off);
     size_t hi = (size_t)(s->hi - s->base_off);
-    if (hi > s->len)
-        hi = s->len;
+    if (hi > s->len) hi = s->len;
     /* Sub-blocks keep the data in cache while each database passes over it. */
     for (size_t sub = lo; sub < hi; sub += SUB_BLOCK) {
         size_t sub_hi = hi - sub > SUB_BLOCK ? sub + SUB_BLOCK : hi;
         size_t to = sub_hi + m->overlap < s->len ? sub_hi + m->overlap : s->len;
-        struct ctx c = {.m = m, .base = s->base, .len = s->len, .scan_from = sub,
-                        .lo = sub, .hi = sub_hi, .base_off = s->base_off};
+        struct ctx c = {.m = m,
+                        .base = s->base,
+                        .len = s->len,
+                        .scan_from = sub,
+                        .lo = sub,
+                        .hi = sub_hi,
+                        .base_off = s->base_off};
         int r = run(&c, db->hs_lit, on_literal, to, err);
-        if (!r)
-            r = run(&c, db->hs_lit2, on_literal, to, err);
-        if (!r && m->tok)
-            tokens_scan(s->base, s->len, sub, sub_hi, m->tok, &c);
-        if (!r && s->utf16 && db->utf16)
-            r = scan_narrow(m, s, sub, sub_hi, to, err);
+        if (!r) r = run(&c, db->hs_lit2, on_literal, to, err);
+        if (!r && m->tok) tokens_scan(s->base, s->len, sub, sub_hi, m->tok, &c);
+        if (!r && s->utf16 && db->utf16) r = scan_narrow(m, s, sub, sub_hi, to, err);
         m->re_serial++;
         if (!r && db->hs_re) {
             /* A regex may match from many starts ("a+b"). Scanning from a
@@ -558,10 +516,8 @@ int trawl_matcher_scan(struct trawl_matcher *m, const struct trawl_span *s,
             rc.scan_from = sub > REGEX_BEHIND ? sub - REGEX_BEHIND : 0;
             r = run(&rc, db->hs_re, on_regex, to, err);
         }
-        if (r)
-            return r;
-        if (m->oom)
-            return trawl_error_set(err, TRAWL_ENOMEM, NULL, "out of memory for hits");
+        if (r) return r;
+        if (m->oom) return trawl_error_set(err, TRAWL_ENOMEM, NULL, "out of memory for hits");
     }
     return 0;
 }
@@ -571,8 +527,8 @@ void trawl_matcher_match_addr(struct trawl_matcher *m, const uint8_t addr[16], u
     static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     struct ctx c = {.m = m, .lo = 0, .hi = 1, .base_off = off};
     if (!memcmp(addr, mapped, 12)) { /* IPv4, as the decoder hands it over */
-        uint32_t a = (uint32_t)addr[12] << 24 | (uint32_t)addr[13] << 16 |
-                     (uint32_t)addr[14] << 8 | addr[15];
+        uint32_t a = (uint32_t)addr[12] << 24 | (uint32_t)addr[13] << 16 | (uint32_t)addr[14] << 8 |
+                     addr[15];
         lookup_v4(&c, a, 0, 0);
     }
     lookup_v6(&c, addr, 0, 0); /* also ::ffff:0:0/96-style IPv6 indicators */
@@ -580,8 +536,7 @@ void trawl_matcher_match_addr(struct trawl_matcher *m, const uint8_t addr[16], u
 
 void trawl_matcher_truncate(struct trawl_matcher *m, size_t n)
 {
-    if (n < m->nhits)
-        m->nhits = n;
+    if (n < m->nhits) m->nhits = n;
 }
 
 size_t trawl_matcher_nhits(const struct trawl_matcher *m)

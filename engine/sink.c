@@ -48,8 +48,7 @@ struct trawl_sinks {
 int trawl_sinks_new(struct trawl_sinks **ret)
 {
     struct trawl_sinks *s = calloc(1, sizeof(*s));
-    if (!s)
-        return TRAWL_ENOMEM;
+    if (!s) return TRAWL_ENOMEM;
     pthread_mutex_init(&s->err_mu, NULL);
     pthread_mutex_init(&s->agg_mu, NULL);
     *ret = s;
@@ -66,8 +65,7 @@ void trawl_sinks_on_error(struct trawl_sinks *s,
 static void report(struct trawl_sinks *ss, const struct trawl_error *e)
 {
     pthread_mutex_lock(&ss->err_mu);
-    if (ss->on_error)
-        ss->on_error(ss->ud, e->where, e->msg);
+    if (ss->on_error) ss->on_error(ss->ud, e->where, e->msg);
     pthread_mutex_unlock(&ss->err_mu);
 }
 
@@ -100,8 +98,7 @@ static int parse_size(const char *v, uint64_t *out)
     char *end;
     errno = 0;
     unsigned long long n = strtoull(v, &end, 10);
-    if (errno || end == v)
-        return -1;
+    if (errno || end == v) return -1;
     switch (*end) {
     case 'k':
     case 'K':
@@ -116,8 +113,7 @@ static int parse_size(const char *v, uint64_t *out)
         n <<= 30, end++;
         break;
     }
-    if (*end || !n)
-        return -1;
+    if (*end || !n) return -1;
     *out = n;
     return 0;
 }
@@ -125,8 +121,7 @@ static int parse_size(const char *v, uint64_t *out)
 int trawl_sinks_add(struct trawl_sinks *s, const char *spec, struct trawl_error *err)
 {
     char *copy = strdup(spec);
-    if (!copy)
-        return trawl_error_set(err, TRAWL_ENOMEM, spec, "out of memory");
+    if (!copy) return trawl_error_set(err, TRAWL_ENOMEM, spec, "out of memory");
     struct sink *k = new_sink(s, spec, err);
     if (!k) {
         free(copy);
@@ -140,8 +135,7 @@ int trawl_sinks_add(struct trawl_sinks *s, const char *spec, struct trawl_error 
     while (!r && (opt = strtok_r(NULL, ",", &save))) {
         char *eq = strchr(opt, '=');
         const char *val = eq ? eq + 1 : NULL;
-        if (eq)
-            *eq = 0;
+        if (eq) *eq = 0;
         enum trawl_tlp t;
         if (!strcmp(opt, "max-tlp") && val && !trawl_tlp_parse(val, &t))
             k->max_tlp = t;
@@ -172,8 +166,7 @@ int trawl_sinks_add(struct trawl_sinks *s, const char *spec, struct trawl_error 
     }
     free(copy);
     if (r) {
-        if (k->ops)
-            k->ops->close(k);
+        if (k->ops) k->ops->close(k);
         drop_sink(k);
         return r;
     }
@@ -185,8 +178,7 @@ int trawl_sinks_add_fd(struct trawl_sinks *s, int fd, const char *name, int max_
                        struct trawl_error *err)
 {
     struct sink *k = new_sink(s, name, err);
-    if (!k)
-        return err ? err->code : TRAWL_EINVAL;
+    if (!k) return err ? err->code : TRAWL_EINVAL;
     k->max_tlp = max_tlp;
     k->redact = redact;
     int r = sink_open_fd(k, fd, false, err);
@@ -246,8 +238,7 @@ static void forms_free(struct forms *f)
  * ceiling at or above the batch's highest TLP shares the unmasked form. */
 static int form_for(const struct forms *f, const struct sink *sk, bool above)
 {
-    if (above)
-        return RED_FORM;
+    if (above) return RED_FORM;
     return sk->max_tlp >= f->batch_max ? TRAWL_TLP_RED : sk->max_tlp;
 }
 
@@ -259,8 +250,7 @@ static int deliver(struct trawl_sinks *s, int tlp, struct sink_hit *sh, const ch
     int alive = 0;
     for (size_t k = 0; k < s->n; k++) {
         struct sink *sk = &s->sinks[k];
-        if (sk->failed)
-            continue;
+        if (sk->failed) continue;
         alive++;
         bool above = tlp > sk->max_tlp;
         if (above && !sk->redact) {
@@ -271,8 +261,7 @@ static int deliver(struct trawl_sinks *s, int tlp, struct sink_hit *sh, const ch
         }
         int which = form_for(f, sk, above);
         struct trawl_buf *b = &f->form[which];
-        if (!b->len && f->make(f, which))
-            return TRAWL_ENOMEM;
+        if (!b->len && f->make(f, which)) return TRAWL_ENOMEM;
         sh->json = b->data;
         sh->json_len = b->len;
         sh->ioc_value = above ? redval : value;
@@ -288,8 +277,7 @@ static int deliver(struct trawl_sinks *s, int tlp, struct sink_hit *sh, const ch
         }
         pthread_mutex_unlock(&sk->mu);
         if (wr) {
-            if (!err.where[0])
-                snprintf(err.where, sizeof(err.where), "%s", sk->name);
+            if (!err.where[0]) snprintf(err.where, sizeof(err.where), "%s", sk->name);
             report(s, &err);
         }
     }
@@ -320,8 +308,7 @@ static int make_agg(struct forms *f, int which)
     r |= trawl_buf_printf(b,
                           ",\"count\":%llu,\"first_seen\":\"%s\",\"last_seen\":\"%s\","
                           "\"last_offset\":%llu}\n",
-                          (unsigned long long)a->count, t1, t2,
-                          (unsigned long long)a->last_offset);
+                          (unsigned long long)a->count, t1, t2, (unsigned long long)a->last_offset);
     return r ? TRAWL_ENOMEM : 0;
 }
 
@@ -376,8 +363,7 @@ static void sweep(struct trawl_sinks *s, double now, bool all)
         return;
     }
     for (size_t i = 0; i < cap; i++) {
-        if (!old[i].key)
-            continue;
+        if (!old[i].key) continue;
         size_t j = trawl_mix64(old[i].key) & (cap - 1);
         while (s->aggs[j].key)
             j = (j + 1) & (cap - 1);
@@ -394,11 +380,9 @@ static int aggregate(struct trawl_sinks *s, const struct trawl_db *db, const str
     if (s->agg_n * 2 + 2 > s->agg_cap) {
         size_t cap = s->agg_cap ? s->agg_cap * 2 : 1024;
         struct agg *n = calloc(cap, sizeof(*n));
-        if (!n)
-            return TRAWL_ENOMEM;
+        if (!n) return TRAWL_ENOMEM;
         for (size_t i = 0; i < s->agg_cap; i++) {
-            if (!s->aggs[i].key)
-                continue;
+            if (!s->aggs[i].key) continue;
             size_t j = trawl_mix64(s->aggs[i].key) & (cap - 1);
             while (n[j].key)
                 j = (j + 1) & (cap - 1);
@@ -410,8 +394,8 @@ static int aggregate(struct trawl_sinks *s, const struct trawl_db *db, const str
     }
     uint64_t key = trawl_hash64(o->file, strlen(o->file), h->ioc) | 1;
     size_t j = trawl_mix64(key) & (s->agg_cap - 1);
-    while (s->aggs[j].key && (s->aggs[j].key != key || s->aggs[j].ioc != h->ioc ||
-                              strcmp(s->aggs[j].file, o->file)))
+    while (s->aggs[j].key &&
+           (s->aggs[j].key != key || s->aggs[j].ioc != h->ioc || strcmp(s->aggs[j].file, o->file)))
         j = (j + 1) & (s->agg_cap - 1);
     struct agg *a = &s->aggs[j];
     if (a->key) {
@@ -422,11 +406,15 @@ static int aggregate(struct trawl_sinks *s, const struct trawl_db *db, const str
     }
     struct forms f = {.db = db, .h = h, .batch = batch, .nbatch = nbatch, .o = o};
     for (size_t i = 0; i < nbatch; i++)
-        if (batch[i].tlp > f.batch_max)
-            f.batch_max = batch[i].tlp;
-    *a = (struct agg){.key = key, .ioc = h->ioc, .count = 1, .last_offset = h->offset,
-                      .first_seen = o->timestamp, .last_seen = o->timestamp,
-                      .file = strdup(o->file), .offset = h->offset};
+        if (batch[i].tlp > f.batch_max) f.batch_max = batch[i].tlp;
+    *a = (struct agg){.key = key,
+                      .ioc = h->ioc,
+                      .count = 1,
+                      .last_offset = h->offset,
+                      .first_seen = o->timestamp,
+                      .last_seen = o->timestamp,
+                      .file = strdup(o->file),
+                      .offset = h->offset};
     int r = a->file ? 0 : TRAWL_ENOMEM;
     for (int w = 0; w <= RED_FORM && !r; w++) {
         struct trawl_buf b = {0};
@@ -454,15 +442,13 @@ int trawl_sinks_emit(struct trawl_sinks *s, const struct trawl_db *db, const str
         for (size_t i = 0; i < n && !r; i++)
             r = aggregate(s, db, &hits[i], hits, n, o);
         double now = trawl_now_real();
-        if (now - s->last_sweep >= 1.0)
-            sweep(s, now, false);
+        if (now - s->last_sweep >= 1.0) sweep(s, now, false);
         pthread_mutex_unlock(&s->agg_mu);
         return r;
     }
     struct forms f = {.make = make_hit, .db = db, .o = o, .batch = hits, .nbatch = n};
     for (size_t i = 0; i < n; i++)
-        if (hits[i].tlp > f.batch_max)
-            f.batch_max = hits[i].tlp;
+        if (hits[i].tlp > f.batch_max) f.batch_max = hits[i].tlp;
     int alive = 1;
     for (size_t i = 0; i < n && alive > 0; i++) {
         const struct trawl_hit *h = &hits[i];
@@ -482,8 +468,7 @@ int trawl_sinks_emit(struct trawl_sinks *s, const struct trawl_db *db, const str
         alive = deliver(s, c->tlp, &sh, db->strings + c->value_off, redval, &f);
     }
     forms_free(&f);
-    if (alive < 0)
-        return alive;
+    if (alive < 0) return alive;
     return (s->n && !alive) ? TRAWL_EIO : 0;
 }
 
@@ -498,8 +483,7 @@ static int flush_one(struct trawl_sinks *s, struct sink *k, bool final)
     }
     pthread_mutex_unlock(&k->mu);
     if (r) {
-        if (!err.where[0])
-            snprintf(err.where, sizeof(err.where), "%s", k->name);
+        if (!err.where[0]) snprintf(err.where, sizeof(err.where), "%s", k->name);
         report(s, &err);
     }
     return r;
@@ -520,28 +504,24 @@ int trawl_sinks_sync(struct trawl_sinks *s)
 {
     int r = 0;
     pthread_mutex_lock(&s->agg_mu);
-    if (s->agg_n)
-        sweep(s, trawl_now_real(), true);
+    if (s->agg_n) sweep(s, trawl_now_real(), true);
     pthread_mutex_unlock(&s->agg_mu);
     for (size_t k = 0; k < s->n; k++) {
         flush_one(s, &s->sinks[k], true);
-        if (s->sinks[k].failed)
-            r = TRAWL_EIO;
+        if (s->sinks[k].failed) r = TRAWL_EIO;
     }
     return r;
 }
 
 void trawl_sinks_free(struct trawl_sinks *s)
 {
-    if (!s)
-        return;
+    if (!s) return;
     for (size_t k = 0; k < s->n; k++) {
         s->sinks[k].ops->close(&s->sinks[k]);
         drop_sink(&s->sinks[k]);
     }
     for (size_t i = 0; i < s->agg_cap; i++)
-        if (s->aggs[i].key)
-            agg_free(&s->aggs[i]);
+        if (s->aggs[i].key) agg_free(&s->aggs[i]);
     free(s->aggs);
     pthread_mutex_destroy(&s->err_mu);
     pthread_mutex_destroy(&s->agg_mu);
@@ -553,9 +533,9 @@ void trawl_sinks_free(struct trawl_sinks *s)
 struct fdsink {
     int fd;
     bool owned;
-    char *path;      /* JSONL: the file, for rotation */
-    uint64_t rotate; /* JSONL: rotate beyond this size (0 = never) */
-    uint64_t size;   /* bytes in the current file */
+    char *path;          /* JSONL: the file, for rotation */
+    uint64_t rotate;     /* JSONL: rotate beyond this size (0 = never) */
+    uint64_t size;       /* bytes in the current file */
     uint64_t generation; /* JSONL: last rotated generation number */
     struct trawl_buf buf;
 };
@@ -566,8 +546,7 @@ static int fd_push(struct sink *s, struct trawl_error *err)
     size_t off = 0;
     while (off < f->buf.len) {
         ssize_t w = write(f->fd, f->buf.data + off, f->buf.len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
+        if (w < 0 && errno == EINTR) continue;
         if (w <= 0) {
             int e = w < 0 ? errno : ENOSPC;
             f->buf.len = 0;
@@ -596,22 +575,19 @@ static int rotate(struct sink *s, struct trawl_error *err)
 {
     struct fdsink *f = s->impl;
     int r = fd_sync(f, f->path, err);
-    if (r)
-        return r;
+    if (r) return r;
     close(f->fd);
     f->fd = -1;
     size_t n = strlen(f->path) + 24;
     char *a = malloc(n);
-    if (!a)
-        return trawl_error_set(err, TRAWL_ENOMEM, f->path, "out of memory");
+    if (!a) return trawl_error_set(err, TRAWL_ENOMEM, f->path, "out of memory");
     struct stat st;
     do {
         snprintf(a, n, "%s.%llu", f->path, (unsigned long long)++f->generation);
     } while (!stat(a, &st));
     int rr = rename(f->path, a);
     free(a);
-    if (rr)
-        return trawl_error_set(err, TRAWL_EIO, f->path, "rotate: %s", strerror(errno));
+    if (rr) return trawl_error_set(err, TRAWL_EIO, f->path, "rotate: %s", strerror(errno));
     f->fd = open(f->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (f->fd < 0)
         return trawl_error_set(err, TRAWL_EIO, f->path, "reopen after rotation: %s",
@@ -626,10 +602,8 @@ static int fd_write(struct sink *s, const struct sink_hit *h, struct trawl_error
     struct fdsink *f = s->impl;
     if (f->rotate && f->size + f->buf.len + h->json_len > f->rotate && f->size + f->buf.len) {
         int r = fd_push(s, err);
-        if (!r && f->size)
-            r = rotate(s, err);
-        if (r)
-            return r;
+        if (!r && f->size) r = rotate(s, err);
+        if (r) return r;
     }
     if (trawl_buf_put(&f->buf, h->json, h->json_len))
         return trawl_error_set(err, TRAWL_ENOMEM, s->name, "out of memory");
@@ -640,18 +614,15 @@ static int fd_flush(struct sink *s, bool final, struct trawl_error *err)
 {
     struct fdsink *f = s->impl;
     int r = fd_push(s, err);
-    if (!r && final && f->path)
-        r = fd_sync(f, f->path, err);
+    if (!r && final && f->path) r = fd_sync(f, f->path, err);
     return r;
 }
 
 static void fd_close(struct sink *s)
 {
     struct fdsink *f = s->impl;
-    if (!f)
-        return;
-    if (f->owned && f->fd >= 0)
-        close(f->fd);
+    if (!f) return;
+    if (f->owned && f->fd >= 0) close(f->fd);
     trawl_buf_free(&f->buf);
     free(f->path);
     free(f);
@@ -663,8 +634,7 @@ static const struct sink_ops fd_ops = {fd_write, fd_flush, fd_close};
 int sink_open_fd(struct sink *s, int fd, bool owned, struct trawl_error *err)
 {
     struct fdsink *f = calloc(1, sizeof(*f));
-    if (!f)
-        return trawl_error_set(err, TRAWL_ENOMEM, s->name, "out of memory");
+    if (!f) return trawl_error_set(err, TRAWL_ENOMEM, s->name, "out of memory");
     f->fd = fd;
     f->owned = owned;
     s->impl = f;
@@ -675,8 +645,7 @@ int sink_open_fd(struct sink *s, int fd, bool owned, struct trawl_error *err)
 int sink_open_jsonl(struct sink *s, const char *path, uint64_t rot, struct trawl_error *err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (fd < 0)
-        return trawl_error_set(err, TRAWL_EIO, path, "cannot open: %s", strerror(errno));
+    if (fd < 0) return trawl_error_set(err, TRAWL_EIO, path, "cannot open: %s", strerror(errno));
     int r = sink_open_fd(s, fd, true, err);
     if (r) {
         close(fd);

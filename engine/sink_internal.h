@@ -15,7 +15,7 @@
 struct sink_hit {
     const char *json; /* one line, with its '\n' */
     size_t json_len;
-    const char *id;   /* stable hit id, 16 hex digits */
+    const char *id;        /* stable hit id, 16 hex digits */
     const char *ioc_value; /* "ioc-<id>" when redacted */
     const char *ioc_type;
     const char *tlp;
@@ -40,9 +40,9 @@ struct sink_ops {
 struct sink {
     const struct sink_ops *ops;
     void *impl;
-    char *name;          /* the spec as given, for messages */
-    int max_tlp;         /* hits above this TLP are withheld or redacted */
-    bool redact;         /* redact instead of withholding */
+    char *name;  /* the spec as given, for messages */
+    int max_tlp; /* hits above this TLP are withheld or redacted */
+    bool redact; /* redact instead of withholding */
     bool failed;
     pthread_mutex_t mu;
     struct trawl_sink_stats st;

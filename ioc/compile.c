@@ -283,8 +283,7 @@ static void *litjob_run(void *arg)
     return NULL;
 }
 
-static int serialize_section(struct builder *b, struct dbimage *img, unsigned id,
-                             hs_database_t *db)
+static int serialize_section(struct builder *b, struct dbimage *img, unsigned id, hs_database_t *db)
 {
     char *bytes = NULL;
     size_t len = 0;
@@ -304,19 +303,17 @@ static int serialize_section(struct builder *b, struct dbimage *img, unsigned id
 static int literal_sections(struct builder *b, struct dbimage *img)
 {
     struct litvec *v = &b->lit;
-    if (!v->n)
-        return 0;
+    if (!v->n) return 0;
     lit_fix(v, &b->litbytes);
     unsigned *flags = malloc(v->n * sizeof(*flags));
-    if (!flags)
-        return TRAWL_ENOMEM;
+    if (!flags) return TRAWL_ENOMEM;
     for (size_t i = 0; i < v->n; i++)
         flags[i] = HS_FLAG_CASELESS;
     unsigned half = v->n > LIT_SHARD_MIN ? (unsigned)(v->n / 2) : (unsigned)v->n;
     struct litjob jobs[2] = {
         {v->expr, flags, v->ids, v->lens, half, NULL, NULL, HS_SUCCESS},
-        {v->expr + half, flags + half, v->ids + half, v->lens + half, (unsigned)v->n - half,
-         NULL, NULL, HS_SUCCESS},
+        {v->expr + half, flags + half, v->ids + half, v->lens + half, (unsigned)v->n - half, NULL,
+         NULL, HS_SUCCESS},
     };
     pthread_t th;
     bool threaded = jobs[1].n && !pthread_create(&th, NULL, litjob_run, &jobs[1]);
@@ -328,13 +325,11 @@ static int literal_sections(struct builder *b, struct dbimage *img)
     free(flags);
     int r = 0;
     for (int i = 0; i < 2; i++) {
-        if (!jobs[i].n)
-            continue;
+        if (!jobs[i].n) continue;
         if (!r && jobs[i].he != HS_SUCCESS)
             r = trawl_error_set(b->err, TRAWL_EHS, NULL, "Hyperscan compile failed: %s",
                                 jobs[i].ce ? jobs[i].ce->message : "unknown error");
-        if (!r)
-            r = serialize_section(b, img, i ? DBS_HS_LIT2 : DBS_HS_LIT, jobs[i].db);
+        if (!r) r = serialize_section(b, img, i ? DBS_HS_LIT2 : DBS_HS_LIT, jobs[i].db);
         hs_free_compile_error(jobs[i].ce);
         hs_free_database(jobs[i].db);
     }
@@ -344,14 +339,12 @@ static int literal_sections(struct builder *b, struct dbimage *img)
 static int regex_section(struct builder *b, struct dbimage *img)
 {
     struct litvec *v = &b->re;
-    if (!v->n)
-        return 0;
+    if (!v->n) return 0;
     lit_fix(v, &b->litbytes);
     hs_database_t *db = NULL;
     hs_compile_error_t *ce = NULL;
     unsigned *flags = malloc(v->n * sizeof(*flags));
-    if (!flags)
-        return TRAWL_ENOMEM;
+    if (!flags) return TRAWL_ENOMEM;
     for (size_t i = 0; i < v->n; i++)
         flags[i] = HS_FLAG_SOM_LEFTMOST | HS_FLAG_ALLOWEMPTY;
     hs_error_t he =
@@ -414,8 +407,7 @@ static int build_image(struct builder *b, const struct trawl_iocset *set,
     int r = 0;
     struct trawl_ioc_view v;
     for (size_t i = 0; i < n && !r; i++) {
-        if (opts && opts->drop && opts->drop[i])
-            continue;
+        if (opts && opts->drop && opts->drop[i]) continue;
         const char *warning = opts && opts->warnings ? opts->warnings[i] : NULL;
         trawl_iocset_get(set, i, &v);
         r = add_ioc(b, &v, warning);

@@ -97,11 +97,11 @@ struct trawl_db {
     const struct trawl_db_pat *pats;
     uint32_t max_len; /* longest literal in bytes */
 
-    struct trawl_db_tab hashes;  /* md5/sha1/sha256 by hash of lower hex */
-    struct trawl_db_tab ipv4;    /* exact IPv4 served by tokens */
-    struct trawl_db_cidr cidr4;  /* IPv4 CIDRs */
-    struct trawl_db_cidr cidr6;  /* IPv6 CIDRs */
-    struct trawl_db_tab ipv6;    /* exact IPv6 served by tokens (hash of 16 bytes) */
+    struct trawl_db_tab hashes; /* md5/sha1/sha256 by hash of lower hex */
+    struct trawl_db_tab ipv4;   /* exact IPv4 served by tokens */
+    struct trawl_db_cidr cidr4; /* IPv4 CIDRs */
+    struct trawl_db_cidr cidr6; /* IPv6 CIDRs */
+    struct trawl_db_tab ipv6;   /* exact IPv6 served by tokens (hash of 16 bytes) */
 
     /* Built at load: one bit per /16 that holds any IPv4 token indicator
      * (exact or CIDR), so most address tokens are rejected with one probe. */
@@ -125,14 +125,11 @@ static inline uint64_t trawl_db_key_v6(const uint8_t a[16], unsigned plen)
 static inline void trawl_db_tab_find(const struct trawl_db_tab *t, uint64_t key,
                                      void (*fn)(void *, uint32_t), void *ud)
 {
-    if (!t->mask)
-        return;
+    if (!t->mask) return;
     for (uint32_t i = (uint32_t)trawl_mix64(key) & t->mask;; i = (i + 1) & t->mask) {
         uint32_t s = t->slots[i];
-        if (!s)
-            return;
-        if (t->keys[i] == key)
-            fn(ud, s - 1);
+        if (!s) return;
+        if (t->keys[i] == key) fn(ud, s - 1);
     }
 }
 
@@ -141,8 +138,7 @@ static inline void trawl_v6_mask(uint8_t a[16], unsigned plen)
 {
     for (unsigned i = 0; i < 16; i++) {
         unsigned bits = plen > i * 8 ? plen - i * 8 : 0;
-        if (bits < 8)
-            a[i] &= (uint8_t)(0xff00u >> bits);
+        if (bits < 8) a[i] &= (uint8_t)(0xff00u >> bits);
     }
 }
 

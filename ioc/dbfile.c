@@ -132,13 +132,11 @@ static void build_v4_filter(struct trawl_db *db)
     memset(db->v4_filter, 0, sizeof(db->v4_filter));
     const struct trawl_db_tab *t = &db->ipv4;
     for (uint32_t i = 0; t->mask && i <= t->mask; i++)
-        if (t->slots[i])
-            filter_mark(db, (uint32_t)t->keys[i], 32);
+        if (t->slots[i]) filter_mark(db, (uint32_t)t->keys[i], 32);
     const struct trawl_db_cidr *c = &db->cidr4;
     for (unsigned l = 0; l < c->nlens; l++)
         for (uint32_t i = 0; c->tabs[l].mask && i <= c->tabs[l].mask; i++)
-            if (c->tabs[l].slots[i])
-                filter_mark(db, (uint32_t)c->tabs[l].keys[i], c->lens[l]);
+            if (c->tabs[l].slots[i]) filter_mark(db, (uint32_t)c->tabs[l].keys[i], c->lens[l]);
 }
 
 static unsigned hexval(char ch)
@@ -192,8 +190,7 @@ int dbimage_open(struct trawl_db *db, void *image, size_t len, const char *name,
                                "database is %zu bytes, header says %llu (%s)", len,
                                (unsigned long long)h->file_size,
                                len < h->file_size ? "truncated" : "trailing data");
-    if (image_checksum(base, len) != h->checksum)
-        return corrupt(err, name, "checksum mismatch");
+    if (image_checksum(base, len) != h->checksum) return corrupt(err, name, "checksum mismatch");
     char hsv[sizeof(h->hs_version) + 1];
     memcpy(hsv, h->hs_version, sizeof(h->hs_version));
     hsv[sizeof(h->hs_version)] = 0;

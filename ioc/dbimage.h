@@ -27,7 +27,7 @@ enum {
     DBS_TAB_HASH,
     DBS_TAB_IPV4,
     DBS_TAB_IPV6,
-    DBS_HS_LIT2, /* second literal shard of large sets */
+    DBS_HS_LIT2,     /* second literal shard of large sets */
     DBS_CIDR4 = 64,  /* + prefix length 0..32 */
     DBS_CIDR6 = 128, /* + prefix length 0..128 */
     DBS_MAX = 257,

@@ -35,14 +35,9 @@ static const char *const severity_names[] = {
 };
 
 static const char *const format_names[TRAWL_FMT_COUNT] = {
-    [TRAWL_FMT_AUTO] = "auto",
-    [TRAWL_FMT_PLAIN] = "plain",
-    [TRAWL_FMT_CSV] = "csv",
-    [TRAWL_FMT_STIX] = "stix",
-    [TRAWL_FMT_MISP] = "misp",
-    [TRAWL_FMT_OPENIOC] = "openioc",
-    [TRAWL_FMT_TEXT] = "text",
-    [TRAWL_FMT_ZEEK] = "zeek",
+    [TRAWL_FMT_AUTO] = "auto", [TRAWL_FMT_PLAIN] = "plain", [TRAWL_FMT_CSV] = "csv",
+    [TRAWL_FMT_STIX] = "stix", [TRAWL_FMT_MISP] = "misp",   [TRAWL_FMT_OPENIOC] = "openioc",
+    [TRAWL_FMT_TEXT] = "text", [TRAWL_FMT_ZEEK] = "zeek",
 };
 
 /* Aliases, all lower case. The canonical names are looked up separately. */
@@ -102,14 +97,9 @@ static const struct alias severity_aliases[] = {
 };
 
 static const struct alias format_aliases[] = {
-    {"list", TRAWL_FMT_PLAIN},
-    {"txt", TRAWL_FMT_PLAIN},
-    {"free-text", TRAWL_FMT_TEXT},
-    {"report", TRAWL_FMT_TEXT},
-    {"stix2", TRAWL_FMT_STIX},
-    {"ioc", TRAWL_FMT_OPENIOC},
-    {"intel", TRAWL_FMT_ZEEK},
-    {"zeek-intel", TRAWL_FMT_ZEEK},
+    {"list", TRAWL_FMT_PLAIN},  {"txt", TRAWL_FMT_PLAIN},       {"free-text", TRAWL_FMT_TEXT},
+    {"report", TRAWL_FMT_TEXT}, {"stix2", TRAWL_FMT_STIX},      {"ioc", TRAWL_FMT_OPENIOC},
+    {"intel", TRAWL_FMT_ZEEK},  {"zeek-intel", TRAWL_FMT_ZEEK},
 };
 
 static int is_blank(char c)

@@ -577,7 +577,8 @@ static size_t count_words(const char *p, const char *e, bool *bullet)
         while (p < e && !blank(*p))
             p++;
         size_t wl = (size_t)(p - w), k = 0;
-        while (k < wl && strchr("*-+.0123456789", w[k]) && w[k]) /* bounded: w is not NUL-terminated */
+        while (k < wl && strchr("*-+.0123456789", w[k]) &&
+               w[k]) /* bounded: w is not NUL-terminated */
             k++;
         bool b = first && ((wl <= 3 && k == wl && w[0] != '.') ||
                            (wl == 3 && memcmp(w, "\xe2\x80\xa2", 3) == 0));

@@ -169,13 +169,13 @@ void trawl_iocset_get(const struct trawl_iocset *set, size_t i, struct trawl_ioc
 
 enum trawl_format {
     TRAWL_FMT_AUTO,
-    TRAWL_FMT_PLAIN, /* one value per line, '#' comments */
-    TRAWL_FMT_CSV,   /* RFC 4180 with a header row */
-    TRAWL_FMT_ZEEK,  /* Zeek intel framework file (#fields ...) */
-    TRAWL_FMT_STIX,  /* STIX 2.0/2.1 bundle (JSON) */
-    TRAWL_FMT_MISP,  /* MISP event JSON, or a MISP feed directory */
+    TRAWL_FMT_PLAIN,   /* one value per line, '#' comments */
+    TRAWL_FMT_CSV,     /* RFC 4180 with a header row */
+    TRAWL_FMT_ZEEK,    /* Zeek intel framework file (#fields ...) */
+    TRAWL_FMT_STIX,    /* STIX 2.0/2.1 bundle (JSON) */
+    TRAWL_FMT_MISP,    /* MISP event JSON, or a MISP feed directory */
     TRAWL_FMT_OPENIOC, /* OpenIOC 1.0/1.1 XML */
-    TRAWL_FMT_TEXT,  /* free-text datasheet (.txt, .md, .adoc, .html) */
+    TRAWL_FMT_TEXT,    /* free-text datasheet (.txt, .md, .adoc, .html) */
     TRAWL_FMT_COUNT,
 };
 
@@ -197,9 +197,9 @@ void trawl_load_opts_init(struct trawl_load_opts *o);
 
 /* Per-type counters filled by a load (added to, never reset). */
 struct trawl_load_stats {
-    uint64_t accepted[TRAWL_T_COUNT]; /* new distinct indicators */
-    uint64_t merged[TRAWL_T_COUNT];   /* duplicates merged into an existing one */
-    uint64_t expired[TRAWL_T_COUNT];  /* dropped because valid_until < now */
+    uint64_t accepted[TRAWL_T_COUNT];     /* new distinct indicators */
+    uint64_t merged[TRAWL_T_COUNT];       /* duplicates merged into an existing one */
+    uint64_t expired[TRAWL_T_COUNT];      /* dropped because valid_until < now */
     uint64_t rejected[TRAWL_T_COUNT + 1]; /* rejected lines; [TRAWL_T_COUNT]: type unknown */
     uint64_t warnings;
     uint64_t lines;
@@ -220,10 +220,9 @@ int trawl_ioc_load_file(struct trawl_iocset *set, const char *path,
                         trawl_diag_fn diag, void *ud, struct trawl_error *err);
 
 /* Same from memory; `name` is used for diagnostics and as default source. */
-int trawl_ioc_load_mem(struct trawl_iocset *set, const char *name, const char *data,
-                       size_t len, const struct trawl_load_opts *opts,
-                       struct trawl_load_stats *stats, trawl_diag_fn diag, void *ud,
-                       struct trawl_error *err);
+int trawl_ioc_load_mem(struct trawl_iocset *set, const char *name, const char *data, size_t len,
+                       const struct trawl_load_opts *opts, struct trawl_load_stats *stats,
+                       trawl_diag_fn diag, void *ud, struct trawl_error *err);
 
 /* ---- compiled database ------------------------------------------------- */
 

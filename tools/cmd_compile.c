@@ -60,8 +60,7 @@ struct diag_state {
     unsigned long shown, hidden;
 };
 
-static void on_diag(void *ud, const char *file, unsigned long line, bool is_error,
-                    const char *msg)
+static void on_diag(void *ud, const char *file, unsigned long line, bool is_error, const char *msg)
 {
     struct diag_state *d = ud;
     if (d->shown >= DIAG_MAX) {
@@ -82,8 +81,7 @@ static void summary(const struct trawl_load_stats *st, size_t total, int nfiles,
             "rejected");
     uint64_t sum[4] = {0};
     for (int t = 0; t < TRAWL_T_COUNT; t++) {
-        if (!st->accepted[t] && !st->merged[t] && !st->expired[t] && !st->rejected[t])
-            continue;
+        if (!st->accepted[t] && !st->merged[t] && !st->expired[t] && !st->rejected[t]) continue;
         fprintf(stderr, "%-10s %10llu %10llu %10llu %10llu\n", trawl_ioc_type_name(t),
                 (unsigned long long)st->accepted[t], (unsigned long long)st->merged[t],
                 (unsigned long long)st->expired[t], (unsigned long long)st->rejected[t]);
@@ -103,9 +101,8 @@ static void summary(const struct trawl_load_stats *st, size_t total, int nfiles,
         fprintf(stderr,
                 "trawl: %zu indicators from %d file(s) -> %s (%.1f MB, %llu literals, %llu "
                 "hashed, %llu CIDRs) in %.2f s\n",
-                total, nfiles, out, (double)in->file_size / 1e6,
-                (unsigned long long)in->literals, (unsigned long long)in->hashed,
-                (unsigned long long)in->cidrs, secs);
+                total, nfiles, out, (double)in->file_size / 1e6, (unsigned long long)in->literals,
+                (unsigned long long)in->hashed, (unsigned long long)in->cidrs, secs);
 }
 
 /* --dry-run: the indicators that would be compiled, grouped by type, sorted
@@ -126,26 +123,22 @@ static int print_dry_run(const struct trawl_iocset *set, const bool *drop,
 {
     size_t n = trawl_iocset_count(set);
     size_t *idx = malloc((n + 1) * sizeof(*idx));
-    if (!idx)
-        return -1;
+    if (!idx) return -1;
     dry_set = set;
     for (int t = 0; t < TRAWL_T_COUNT; t++) {
         size_t k = 0;
         for (size_t i = 0; i < n; i++) {
             struct trawl_ioc_view v;
             trawl_iocset_get(set, i, &v);
-            if ((int)v.type == t && !(drop && drop[i]))
-                idx[k++] = i;
+            if ((int)v.type == t && !(drop && drop[i])) idx[k++] = i;
         }
-        if (!k)
-            continue;
+        if (!k) continue;
         qsort(idx, k, sizeof(*idx), cmp_value);
         printf("# %s: %zu\n", trawl_ioc_type_name(t), k);
         for (size_t j = 0; j < k; j++) {
             struct trawl_ioc_view v;
             trawl_iocset_get(set, idx[j], &v);
-            printf("%s\t%s\t%s\t", v.value, trawl_tlp_name(v.tlp),
-                   trawl_severity_name(v.severity));
+            printf("%s\t%s\t%s\t", v.value, trawl_tlp_name(v.tlp), trawl_severity_name(v.severity));
             for (size_t s = 0; s < v.nsources; s++)
                 printf("%s%s", s ? "," : "", v.sources[s]);
             const char *w = warnings ? warnings[idx[j]] : NULL;
@@ -154,8 +147,7 @@ static int print_dry_run(const struct trawl_iocset *set, const bool *drop,
                        (v.flags & TRAWL_IOC_EXACT) && (v.flags & TRAWL_IOC_NOCASE) ? " " : "",
                        v.flags & TRAWL_IOC_NOCASE ? "nocase" : "", v.flags && w ? " " : "",
                        w ? "warning=" : "");
-            if (w)
-                fputs(w, stdout);
+            if (w) fputs(w, stdout);
             putchar('\n');
         }
     }
@@ -166,12 +158,18 @@ static int print_dry_run(const struct trawl_iocset *set, const bool *drop,
 int cmd_compile(int argc, char **argv)
 {
     static const struct option lopts[] = {
-        {"output", required_argument, NULL, 'o'},   {"format", required_argument, NULL, 'f'},
-        {"as", required_argument, NULL, 'a'},       {"tlp", required_argument, NULL, 't'},
-        {"severity", required_argument, NULL, 's'}, {"source", required_argument, NULL, 'S'},
-        {"no-utf16", no_argument, NULL, 'U'},       {"lenient", no_argument, NULL, 'L'},
-        {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
-        {"allowlist", required_argument, NULL, 'W'}, {"flag-only", no_argument, NULL, 'F'},
+        {"output", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, 'f'},
+        {"as", required_argument, NULL, 'a'},
+        {"tlp", required_argument, NULL, 't'},
+        {"severity", required_argument, NULL, 's'},
+        {"source", required_argument, NULL, 'S'},
+        {"no-utf16", no_argument, NULL, 'U'},
+        {"lenient", no_argument, NULL, 'L'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"allowlist", required_argument, NULL, 'W'},
+        {"flag-only", no_argument, NULL, 'F'},
         {"no-default-allowlist", no_argument, NULL, 'N'},
         {"include-non-ids", no_argument, NULL, 'I'},
         {"dry-run", no_argument, NULL, 'n'},
@@ -227,8 +225,7 @@ int cmd_compile(int argc, char **argv)
             dry_run = true;
             break;
         case 'W':
-            if (nallow == 64)
-                return cli_usage_error("compile", "at most 64 --allowlist files");
+            if (nallow == 64) return cli_usage_error("compile", "at most 64 --allowlist files");
             allow_paths[nallow++] = optarg;
             break;
         case 'F':
@@ -249,10 +246,8 @@ int cmd_compile(int argc, char **argv)
             return cli_usage_error("compile", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (!out && !dry_run)
-        return cli_usage_error("compile", "no output file: give -o OUT.tdb");
-    if (optind >= argc)
-        return cli_usage_error("compile", "no input file");
+    if (!out && !dry_run) return cli_usage_error("compile", "no output file: give -o OUT.tdb");
+    if (optind >= argc) return cli_usage_error("compile", "no input file");
 
     double t0 = trawl_now_mono();
     struct trawl_iocset *set;
@@ -271,8 +266,7 @@ int cmd_compile(int argc, char **argv)
             cli_error("%s", trawl_error_str(&err, buf, sizeof(buf)));
             failed_files++;
         }
-        if (d.hidden)
-            fprintf(stderr, "%s: ... and %lu more problems\n", argv[i], d.hidden);
+        if (d.hidden) fprintf(stderr, "%s: ... and %lu more problems\n", argv[i], d.hidden);
     }
     uint64_t rejected = st.rejected[TRAWL_T_COUNT], expired = 0;
     for (int t = 0; t < TRAWL_T_COUNT; t++) {
@@ -287,8 +281,7 @@ int cmd_compile(int argc, char **argv)
         trawl_iocset_free(set);
         return EXIT_TROUBLE;
     }
-    if (defaults)
-        trawl_allowlist_add_defaults(al);
+    if (defaults) trawl_allowlist_add_defaults(al);
     for (int i = 0; i < nallow; i++) {
         struct trawl_error aerr = {0};
         struct diag_state d = {.file = allow_paths[i]};
@@ -315,8 +308,7 @@ int cmd_compile(int argc, char **argv)
         struct trawl_ioc_view v;
         trawl_iocset_get(set, i, &v);
         long k = trawl_allowlist_lookup(al, v.type, v.value, v.flags);
-        if (k < 0)
-            continue;
+        if (k < 0) continue;
         struct trawl_allowlist_info li;
         trawl_allowlist_info(al, (size_t)k, &li);
         warnings[i] = li.id && li.id[0] ? li.id : li.name;
@@ -326,7 +318,8 @@ int cmd_compile(int argc, char **argv)
         flagged += !drop[i];
         per_list[k]++;
     }
-    struct trawl_compile_opts co = {.utf16 = utf16, .expired = expired,
+    struct trawl_compile_opts co = {.utf16 = utf16,
+                                    .expired = expired,
                                     .warnings = flagged || dropped ? warnings : NULL,
                                     .drop = dropped ? drop : NULL};
     struct trawl_db *db = NULL;
@@ -343,20 +336,18 @@ int cmd_compile(int argc, char **argv)
         status = EXIT_TROUBLE;
     }
     struct trawl_db_info in;
-    if (db)
-        trawl_db_info(db, &in);
+    if (db) trawl_db_info(db, &in);
     if (!quiet) {
         for (size_t k = 0; k < nlists; k++) {
-            if (!per_list[k])
-                continue;
+            if (!per_list[k]) continue;
             struct trawl_allowlist_info li;
             trawl_allowlist_info(al, k, &li);
             fprintf(stderr, "trawl: allowlist %s: %llu indicator(s) %s\n",
                     li.id && li.id[0] ? li.id : li.name, (unsigned long long)per_list[k],
                     flag_only || !strcmp(li.type, "builtin") ? "flagged" : "dropped");
         }
-        summary(&st, trawl_iocset_count(set) - dropped, nfiles,
-                trawl_now_mono() - t0, status == EXIT_HITS && db ? &in : NULL, out);
+        summary(&st, trawl_iocset_count(set) - dropped, nfiles, trawl_now_mono() - t0,
+                status == EXIT_HITS && db ? &in : NULL, out);
         if (dry_run)
             fprintf(stderr, "trawl: %zu indicators from %d file(s); dry run, nothing written\n",
                     trawl_iocset_count(set) - dropped, nfiles);
@@ -367,7 +358,6 @@ int cmd_compile(int argc, char **argv)
     trawl_allowlist_free(al);
     trawl_db_close(db);
     trawl_iocset_free(set);
-    if (status != EXIT_HITS || failed_files)
-        return EXIT_TROUBLE;
+    if (status != EXIT_HITS || failed_files) return EXIT_TROUBLE;
     return rejected && !lenient ? 1 : 0;
 }

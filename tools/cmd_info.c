@@ -29,8 +29,7 @@ struct srccount {
 static int cmp_src(const void *a, const void *b)
 {
     const struct srccount *x = a, *y = b;
-    if (x->n != y->n)
-        return x->n < y->n ? 1 : -1;
+    if (x->n != y->n) return x->n < y->n ? 1 : -1;
     return strcmp(x->name, y->name);
 }
 
@@ -47,8 +46,7 @@ int cmd_info(int argc, char **argv)
         }
         return cli_usage_error("info", "unknown option '%s'", argv[optind - 1]);
     }
-    if (optind != argc - 1)
-        return cli_usage_error("info", "give exactly one database file");
+    if (optind != argc - 1) return cli_usage_error("info", "give exactly one database file");
     const char *path = argv[optind];
     double t0 = trawl_now_mono();
     struct trawl_db *db;
@@ -91,8 +89,7 @@ int cmd_info(int argc, char **argv)
     printf("by severity:\n");
     for (int i = 1; i <= 4; i++)
         if (in.by_severity[i])
-            printf("  %-14s %llu\n", trawl_severity_name(i),
-                   (unsigned long long)in.by_severity[i]);
+            printf("  %-14s %llu\n", trawl_severity_name(i), (unsigned long long)in.by_severity[i]);
 
     /* sources: count indicators per source name; names are interned in the
      * database, so the pointer identifies the source */
@@ -111,8 +108,7 @@ int cmd_info(int argc, char **argv)
                     break;
                 }
                 for (size_t j = 0; j < tcap; j++) {
-                    if (!sc[j].name)
-                        continue;
+                    if (!sc[j].name) continue;
                     size_t h = trawl_mix64((uintptr_t)sc[j].name) & (tcap * 2 - 1);
                     while (g[h].name)
                         h = (h + 1) & (tcap * 2 - 1);
@@ -135,16 +131,13 @@ int cmd_info(int argc, char **argv)
     /* compact, then sort by count */
     size_t m = 0;
     for (size_t j = 0; sc && j < tcap; j++)
-        if (sc[j].name)
-            sc[m++] = sc[j];
+        if (sc[j].name) sc[m++] = sc[j];
     nsc = m;
-    if (sc)
-        qsort(sc, nsc, sizeof(*sc), cmp_src);
+    if (sc) qsort(sc, nsc, sizeof(*sc), cmp_src);
     printf("by source:\n");
     for (size_t j = 0; j < nsc && j < 50; j++)
         printf("  %-40s %lu\n", sc[j].name, sc[j].n);
-    if (nsc > 50)
-        printf("  ... and %zu more sources\n", nsc - 50);
+    if (nsc > 50) printf("  ... and %zu more sources\n", nsc - 50);
     free(sc);
     trawl_db_close(db);
     return 0;

@@ -47,8 +47,7 @@ static int take(struct hit_json *h, size_t *used, json_t *j, struct jval *v)
         if (*used + n + 1 > h->cap_buf) {
             size_t cap = (*used + n + 1) * 2;
             char *b = realloc(h->buf, cap);
-            if (!b)
-                return -1;
+            if (!b) return -1;
             h->buf = b;
             h->cap_buf = cap;
         }
@@ -66,8 +65,7 @@ static int take(struct hit_json *h, size_t *used, json_t *j, struct jval *v)
 
 static void fix(struct hit_json *h, struct jval *v)
 {
-    if (v->kind == J_STRING)
-        v->s = h->buf + (uintptr_t)v->s;
+    if (v->kind == J_STRING) v->s = h->buf + (uintptr_t)v->s;
 }
 
 int triage_json_read(struct hit_json *h, const char *line, size_t len, const char **why)
@@ -98,21 +96,22 @@ int triage_json_read(struct hit_json *h, const char *line, size_t len, const cha
     static const struct {
         const char *key;
         size_t off;
-    } top[] = {
-        {"ioc", offsetof(struct hit_json, ioc)},
-        {"file", offsetof(struct hit_json, file)},
-        {"line", offsetof(struct hit_json, line)},
-        {"context", offsetof(struct hit_json, context)},
-        {"hit_id", offsetof(struct hit_json, hit_id)},
-        {"event_type", offsetof(struct hit_json, event_type)},
-        {"timestamp", offsetof(struct hit_json, timestamp)},
-        {"pcap_ts", offsetof(struct hit_json, pcap_ts)},
-        {"first_seen", offsetof(struct hit_json, first_seen)},
-        {"last_seen", offsetof(struct hit_json, last_seen)},
-        {"count", offsetof(struct hit_json, count)},
-        {"src_ip", offsetof(struct hit_json, src_ip)},
-        {"dest_ip", offsetof(struct hit_json, dest_ip)},
-    },
+    } top[] =
+        {
+            {"ioc", offsetof(struct hit_json, ioc)},
+            {"file", offsetof(struct hit_json, file)},
+            {"line", offsetof(struct hit_json, line)},
+            {"context", offsetof(struct hit_json, context)},
+            {"hit_id", offsetof(struct hit_json, hit_id)},
+            {"event_type", offsetof(struct hit_json, event_type)},
+            {"timestamp", offsetof(struct hit_json, timestamp)},
+            {"pcap_ts", offsetof(struct hit_json, pcap_ts)},
+            {"first_seen", offsetof(struct hit_json, first_seen)},
+            {"last_seen", offsetof(struct hit_json, last_seen)},
+            {"count", offsetof(struct hit_json, count)},
+            {"src_ip", offsetof(struct hit_json, src_ip)},
+            {"dest_ip", offsetof(struct hit_json, dest_ip)},
+        },
       in_ioc[] = {
           {"value", offsetof(struct hit_json, value)},
           {"type", offsetof(struct hit_json, type)},
@@ -135,8 +134,7 @@ int triage_json_read(struct hit_json *h, const char *line, size_t len, const cha
     json_t *s;
     json_array_foreach(srcs, k, s)
     {
-        if (r || !json_is_string(s) || !json_string_length(s))
-            continue;
+        if (r || !json_is_string(s) || !json_string_length(s)) continue;
         if (h->nsources == h->cap_sources) {
             size_t c = h->cap_sources ? h->cap_sources * 2 : 8;
             struct jval *n = realloc(h->srcv, c * sizeof(*n));

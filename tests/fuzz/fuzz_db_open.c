@@ -37,8 +37,8 @@ static void use_db(struct trawl_db *db, const uint8_t *data, size_t size)
     const uint8_t *bufs[2] = {(const uint8_t *)sample, data};
     size_t lens[2] = {sizeof(sample) - 1, size};
     for (int b = 0; b < 2; b++) {
-        struct trawl_span sp = {.base = bufs[b], .len = lens[b], .lo = 0, .hi = lens[b],
-                                .utf16 = true};
+        struct trawl_span sp = {
+            .base = bufs[b], .len = lens[b], .lo = 0, .hi = lens[b], .utf16 = true};
         trawl_matcher_scan(m, &sp, &err);
         struct trawl_hit *h = trawl_matcher_hits(m);
         for (size_t i = 0; i < trawl_matcher_nhits(m); i++) {
@@ -65,7 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct dbhdr h;
         memcpy(&h, img, sizeof(h));
         h.checksum = 0;
-        h.checksum = trawl_hash64(img + sizeof(h), size - sizeof(h), trawl_hash64(&h, sizeof(h), 7));
+        h.checksum =
+            trawl_hash64(img + sizeof(h), size - sizeof(h), trawl_hash64(&h, sizeof(h), 7));
         memcpy(img, &h, sizeof(h));
     }
     fuzz_file_put(&f, img, size);

@@ -25,7 +25,7 @@ static void fuzz_diag(void *ud, const char *file, unsigned long line, bool is_er
 
 static int fuzz_load(const uint8_t *data, size_t size, enum trawl_format fmt)
 {
-    static const char *const names[] = {"feed.txt", "feed.csv", "intel.dat", "bundle.json",
+    static const char *const names[] = {"feed.txt",   "feed.csv", "intel.dat", "bundle.json",
                                         "event.json", "iocs.ioc", "report.md", "feed"};
     const char *name = "fuzz";
     if (fmt == TRAWL_FMT_AUTO) {
@@ -54,7 +54,8 @@ static int fuzz_load(const uint8_t *data, size_t size, enum trawl_format fmt)
     if (r < 0) FUZZ_CHECK(err.code == r, "error code %d, err.code %d", r, err.code);
 
     uint64_t accepted = 0;
-    for (int t = 0; t < TRAWL_T_COUNT; t++) accepted += st.accepted[t];
+    for (int t = 0; t < TRAWL_T_COUNT; t++)
+        accepted += st.accepted[t];
     size_t n = trawl_iocset_count(set);
     FUZZ_CHECK(accepted == n, "accepted %llu, set holds %zu", (unsigned long long)accepted, n);
     for (size_t i = 0; i < n; i++) {
@@ -72,8 +73,8 @@ static int fuzz_load(const uint8_t *data, size_t size, enum trawl_format fmt)
         enum trawl_ioc_type t = v.type;
         struct trawl_error ne = {0};
         FUZZ_CHECK(trawl_ioc_normalise(&t, v.value, len, out, sizeof(out), NULL, &ne) == 0,
-                   "stored %s \"%s\" does not normalise: %s", trawl_ioc_type_name(v.type),
-                   v.value, ne.msg);
+                   "stored %s \"%s\" does not normalise: %s", trawl_ioc_type_name(v.type), v.value,
+                   ne.msg);
         FUZZ_CHECK(t == v.type && strcmp(out, v.value) == 0,
                    "normalisation not idempotent: %s \"%s\" -> %s \"%s\"",
                    trawl_ioc_type_name(v.type), v.value, trawl_ioc_type_name(t), out);

@@ -52,7 +52,8 @@ static struct hits collect(struct trawl_matcher *m, const struct trawl_span *sp,
     FUZZ_CHECK(r.h, "out of memory");
     if (r.n) memcpy(r.h, trawl_matcher_hits(m), r.n * sizeof(*r.h));
     qsort(r.h, r.n, sizeof(*r.h), cmp_hit);
-    for (size_t i = 0; i < r.n; i++) r.h[i].line = 0;
+    for (size_t i = 0; i < r.n; i++)
+        r.h[i].line = 0;
     trawl_matcher_clear(m);
     return r;
 }
@@ -187,7 +188,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t s2 = split > LOOKBEHIND ? split - LOOKBEHIND : 0;
         struct trawl_span win[2] = {
             {.base = buf, .len = e1, .lo = 0, .hi = split, .utf16 = u16},
-            {.base = buf + s2, .len = len - s2, .base_off = s2, .lo = split, .hi = len,
+            {.base = buf + s2,
+             .len = len - s2,
+             .base_off = s2,
+             .lo = split,
+             .hi = len,
              .utf16 = u16},
         };
         struct hits h4 = collect(m2, win, 2);

@@ -22,8 +22,8 @@ Test(util, json_escaping)
     cr_assert_str_eq(esc("caf\xc3\xa9", 5), "caf\xc3\xa9");
     cr_assert_str_eq(esc("\xe2\x82\xac", 3), "\xe2\x82\xac");
     cr_assert_str_eq(esc("\xf0\x9f\x94\x8d", 4), "\xf0\x9f\x94\x8d");
-    cr_assert_str_eq(esc("\xc3", 1), "\\u00c3");          /* truncated sequence */
-    cr_assert_str_eq(esc("\xc0\xaf", 2), "\\u00c0\\u00af"); /* overlong */
+    cr_assert_str_eq(esc("\xc3", 1), "\\u00c3");                       /* truncated sequence */
+    cr_assert_str_eq(esc("\xc0\xaf", 2), "\\u00c0\\u00af");            /* overlong */
     cr_assert_str_eq(esc("\xed\xa0\x80", 3), "\\u00ed\\u00a0\\u0080"); /* surrogate */
     cr_assert_str_eq(esc("\xff\xfe", 2), "\\u00ff\\u00fe");
 }

@@ -34,8 +34,12 @@ static void teardown(void)
 static void add(struct trawl_iocset *set, enum trawl_ioc_type type, const char *value,
                 enum trawl_tlp tlp, int sev, const char *source, int confidence)
 {
-    struct trawl_ioc_rec r = {.type = type, .value = value, .tlp = tlp, .severity = sev,
-                              .source = source, .confidence = confidence};
+    struct trawl_ioc_rec r = {.type = type,
+                              .value = value,
+                              .tlp = tlp,
+                              .severity = sev,
+                              .source = source,
+                              .confidence = confidence};
     cr_assert_geq(trawl_iocset_add(set, &r), 0);
 }
 
@@ -51,8 +55,7 @@ static struct trawl_iocset *sample_set(void)
     add(set, TRAWL_T_URL, "http://bad.org/Path", TRAWL_TLP_AMBER_STRICT, TRAWL_SEV_HIGH, "x", 5);
     add(set, TRAWL_T_EMAIL, "a@evil.com", TRAWL_TLP_AMBER, TRAWL_SEV_MEDIUM, "x", -1);
     add(set, TRAWL_T_MD5, "44d88612fea8a8f36de82e1278abb02f", TRAWL_TLP_AMBER, 2, "x", -1);
-    add(set, TRAWL_T_SHA1, "3395856ce81f2b7382dee72602f798b642f14140", TRAWL_TLP_AMBER, 2, "y",
-        -1);
+    add(set, TRAWL_T_SHA1, "3395856ce81f2b7382dee72602f798b642f14140", TRAWL_TLP_AMBER, 2, "y", -1);
     add(set, TRAWL_T_SHA256, "9f86d081884c7d659a2feae0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
         TRAWL_TLP_AMBER, 2, "y", -1);
     add(set, TRAWL_T_FILENAME, "svch0st.exe", TRAWL_TLP_AMBER, 2, "y", -1);
@@ -285,8 +288,7 @@ Test(db, random_files_are_refused)
         uint8_t *b = malloc(len + 8);
         for (size_t k = 0; k < len; k++)
             b[k] = (uint8_t)rand();
-        if (i % 2 && len >= 8)
-            memcpy(b, "TRAWLDB\0", 8); /* right magic, garbage after */
+        if (i % 2 && len >= 8) memcpy(b, "TRAWLDB\0", 8); /* right magic, garbage after */
         write_all(b, len);
         struct trawl_error err;
         cr_assert_lt(open_code(&err), 0);

@@ -570,8 +570,8 @@ Test(misp_input, include_non_ids_loads_context_attributes)
         o.include_non_ids = all;
         struct trawl_load_stats st = {0};
         struct trawl_error err = {0};
-        cr_assert_eq(trawl_ioc_load_mem(s, "e.json", ev, strlen(ev), &o, &st, NULL, NULL, &err),
-                     0, "%s", err.msg);
+        cr_assert_eq(trawl_ioc_load_mem(s, "e.json", ev, strlen(ev), &o, &st, NULL, NULL, &err), 0,
+                     "%s", err.msg);
         cr_assert_eq(trawl_iocset_count(s), all ? 2u : 1u);
         cr_assert_geq(find(s, TRAWL_T_DOMAIN, "ids.example"), 0);
         cr_assert_eq(find(s, TRAWL_T_DOMAIN, "context.example") >= 0, all);
