@@ -2258,6 +2258,27 @@ static void usage_logs(FILE *f)
         f);
 }
 
+static void lg_free(struct lg *g)
+{
+    struct pool *all[] = {&g->hosts, &g->pub,       &g->priv,     &g->v6,    &g->paths,   &g->uas,
+                          &g->users, &g->hostnames, &g->winpaths, &g->files, &g->subjects};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        free(all[i]->v);
+        trawl_buf_free(&all[i]->a);
+    }
+    map_free(&g->vals);
+    map_free(&g->dom);
+    map_free(&g->forbid);
+    map_free(&g->ip4);
+    map_free(&g->cidr);
+    free(g->v);
+    free(g->arena);
+    free(g->hit_c);
+    free(g->near_c);
+    free(g->buf);
+    free(g);
+}
+
 static int cmd_logs(int argc, char **argv)
 {
     uint64_t size = 0, seed = 1, nplant = UINT64_MAX, nnear = UINT64_MAX;
@@ -2443,6 +2464,9 @@ static int cmd_logs(int argc, char **argv)
             (unsigned long long)(g->base + g->len), (unsigned long long)g->hits,
             (unsigned long long)g->nears);
     free(near_default);
+    lg_free(g);
+    free(tp);
+    free(tn);
     return 0;
 }
 

@@ -250,7 +250,10 @@ int dbimage_open(struct trawl_db *db, void *image, size_t len, const char *name,
     if (db->max_len > 65535) return corrupt(err, name, "bad longest pattern length");
     for (uint32_t i = 0; i < db->npat; i++)
         if (db->pats[i].ioc >= db->nioc || db->pats[i].verify > TRAWL_V_CASED ||
-            db->pats[i].len > db->max_len)
+            db->pats[i].len > db->max_len ||
+            /* a literal is its indicator's text: match.c compares that many bytes */
+            (db->pats[i].verify != TRAWL_V_REGEX &&
+             db->pats[i].len != db->iocs[db->pats[i].ioc].value_len))
             return corrupt(err, name, "bad pattern entry");
     if (load_table(&db->hashes, sec[DBS_TAB_HASH], ssz[DBS_TAB_HASH], db->nioc) ||
         load_table(&db->ipv4, sec[DBS_TAB_IPV4], ssz[DBS_TAB_IPV4], db->nioc) ||
