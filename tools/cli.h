@@ -14,7 +14,10 @@ int cmd_bench(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_submit(int argc, char **argv);
 int cmd_triage(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
 
 /* "trawl: " + message on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

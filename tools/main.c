@@ -21,7 +21,10 @@ static const char usage[] =
     "  compile   load indicator files and write a compiled database (.tdb)\n"
     "  info      describe a compiled database\n"
     "  scan      scan files, directories, gzip archives or stdin; JSON hits out\n"
+    "  status    show a distributed scan: jobs queued, running, done, failed; workers\n"
+    "  submit    queue scan jobs for workers on other machines (Redis Streams)\n"
     "  triage    group hits by indicator and source, rank them, write an incident report\n"
+    "  worker    run queued scan jobs on this machine, hits to sinks\n"
     "\n"
     "examples:\n"
     "  trawl compile -o iocs.tdb datasheets/*.csv feeds/intel.dat\n"
@@ -29,6 +32,7 @@ static const char usage[] =
     "  trawl info iocs.tdb\n"
     "  trawl triage --report incident.md hits.jsonl\n"
     "  trawl bench -d iocs.tdb --json > bench.json\n"
+    "  trawl submit --queue redis://10.0.0.5:6379/trawl:jobs -d iocs.tdb /mnt/evidence\n"
     "\n"
     "Run 'trawl COMMAND --help' for the options of a command.\n"
     "Exit status: 0 hits found (or success), 1 no hits, 2 an error happened.\n";
@@ -100,8 +104,14 @@ int main(int argc, char **argv)
         return cmd_info(argc - 1, argv + 1);
     if (!strcmp(cmd, "scan"))
         return cmd_scan(argc - 1, argv + 1);
+    if (!strcmp(cmd, "status"))
+        return cmd_status(argc - 1, argv + 1);
+    if (!strcmp(cmd, "submit"))
+        return cmd_submit(argc - 1, argv + 1);
     if (!strcmp(cmd, "triage"))
         return cmd_triage(argc - 1, argv + 1);
+    if (!strcmp(cmd, "worker"))
+        return cmd_worker(argc - 1, argv + 1);
     if (!strcmp(cmd, "live")) {
         cli_error("'%s' is not available in this version yet", cmd);
         return EXIT_TROUBLE;
