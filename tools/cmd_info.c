@@ -78,6 +78,15 @@ int cmd_info(int argc, char **argv)
            (unsigned long long)in.cidrs);
     printf("indicators:   %zu (expired and dropped at compile: %llu)\n", n,
            (unsigned long long)in.expired);
+    size_t flagged = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct trawl_ioc_view v;
+        trawl_db_get(db, i, &v);
+        flagged += v.warning != NULL;
+    }
+    if (flagged)
+        printf("allowlisted:  %zu indicators kept but flagged; their hits carry \"warning\"\n",
+               flagged);
     printf("by type:\n");
     for (int i = 0; i < TRAWL_T_COUNT; i++)
         if (in.by_type[i])
