@@ -468,33 +468,16 @@ int load_misp_feed(struct trawl_iocset *set, const char *dir, const struct trawl
 
 /* ---- content sniffing ---------------------------------------------------- */
 
-#define SNIFF_MAX 4096
-
-static bool has_json_key(const char *s, size_t n, const char *key)
-{
-    size_t kl = strlen(key);
-    for (const char *p = s; (p = memmem(p, n - (size_t)(p - s), key, kl)) != NULL; p += kl) {
-        const char *q = p + kl;
-        while (q < s + n && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
-            q++;
-        if (q < s + n && *q == ':') return true;
-    }
-    return false;
-}
-
 /* JSON whose first few KiB hold a MISP event key: "Event", "Attribute",
  * or the fields every event carries near its top. */
 bool sniff_misp(const char *data, size_t len)
 {
-    const char *p = data, *end = data + len;
-    load_skip_bom(&p, end);
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-        p++;
-    if (p >= end || (*p != '{' && *p != '[')) return false;
-    size_t n = (size_t)(end - p) < SNIFF_MAX ? (size_t)(end - p) : SNIFF_MAX;
+    const char *p;
+    size_t n;
+    if (!load_json_head(data, len, &p, &n)) return false;
     static const char *const keys[] = {"\"Event\"", "\"Attribute\"", "\"threat_level_id\"",
                                        "\"attribute_count\""};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        if (has_json_key(p, n, keys[i])) return true;
+        if (load_json_has_key(p, n, keys[i])) return true;
     return false;
 }

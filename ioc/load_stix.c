@@ -653,31 +653,15 @@ int load_stix(struct load_ctx *c, const char *data, size_t len, struct trawl_err
 
 /* Looks at the first few KiB only: a bundle, or STIX objects (their ids
  * are "type--uuid"; 2.1 objects carry spec_version), and no MISP key. */
-#define SNIFF_MAX 4096
-
-static bool has_json_key(const char *s, size_t n, const char *key)
-{
-    size_t kl = strlen(key);
-    for (const char *p = s; (p = memmem(p, n - (size_t)(p - s), key, kl)) != NULL; p += kl) {
-        const char *q = p + kl;
-        while (q < s + n && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
-            q++;
-        if (q < s + n && *q == ':') return true;
-    }
-    return false;
-}
-
 bool sniff_stix(const char *data, size_t len)
 {
-    const char *p = data, *end = data + len;
-    load_skip_bom(&p, end);
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-        p++;
-    if (p >= end || (*p != '{' && *p != '[')) return false;
-    size_t n = (size_t)(end - p) < SNIFF_MAX ? (size_t)(end - p) : SNIFF_MAX;
+    const char *p;
+    size_t n;
+    if (!load_json_head(data, len, &p, &n)) return false;
     /* A MISP event converted from STIX may quote STIX ids in its values. */
-    if (has_json_key(p, n, "\"Event\"") || has_json_key(p, n, "\"Attribute\"")) return false;
-    if (has_json_key(p, n, "\"spec_version\"")) return true;
+    if (load_json_has_key(p, n, "\"Event\"") || load_json_has_key(p, n, "\"Attribute\""))
+        return false;
+    if (load_json_has_key(p, n, "\"spec_version\"")) return true;
     static const char *const ids[] = {"\"bundle--", "\"indicator--", "\"marking-definition--",
                                       "\"report--", "\"identity--"};
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
