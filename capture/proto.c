@@ -60,8 +60,10 @@ static int dns_name(const uint8_t *msg, size_t len, size_t *pos, char *out)
         }
         if (p + 1 + l > len || o + l + 1 > 255) return -1;
         if (o) out[o++] = '.';
-        memcpy(out + o, msg + p + 1, l);
-        o += l;
+        /* a dot inside a label is not a label boundary: shown as '_' so that
+         * the one label "evil.com" never reads as the name evil.com */
+        for (unsigned i = 0; i < l; i++)
+            out[o++] = msg[p + 1 + i] == '.' ? '_' : (char)msg[p + 1 + i];
         p += 1 + l;
     }
     *pos = jumps ? resume : p;
