@@ -192,8 +192,9 @@ int trawl_pcap_next(struct trawl_pcap *p, struct trawl_pkt *pkt, struct trawl_er
         pkt->data = data;
         pkt->caplen = h->caplen;
         pkt->len = h->len;
-        /* with nanosecond precision libpcap puts nanoseconds in tv_usec */
-        pkt->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec;
+        /* with nanosecond precision libpcap puts nanoseconds in tv_usec; a
+         * forged timestamp may not fit: wrap, do not overflow */
+        pkt->ts_ns = (int64_t)((uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec);
         pkt->index = ++p->count;
         return 1;
     }
