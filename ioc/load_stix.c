@@ -535,15 +535,16 @@ static int indicator(struct stix *sx, const json_t *o, struct trawl_error *err)
                 c, 0,
                 "%zu of %zu alternatives compare %.*s or other properties trawl cannot match; "
                 "loaded the others",
-                nbad, pt.n, (int)t->len, pt.vals.data + t->off);
+                nbad, pt.n, (int)t->len, (pt.vals.data ? pt.vals.data : "") + t->off);
         else
             load_warn(c, 0, "pattern compares %.*s, which trawl cannot match; skipped", (int)t->len,
-                      pt.vals.data + t->off);
+                      (pt.vals.data ? pt.vals.data : "") + t->off);
     }
     it.source = indicator_source(sx, o, id, &pt);
     for (size_t i = 0; i < pt.n && r == 0; i++) {
         if (pt.terms[i].type == T_UNSUPPORTED) continue;
-        r = add_value(c, pt.terms[i].type, pt.vals.data + pt.terms[i].off, pt.terms[i].len, &it);
+        r = add_value(c, pt.terms[i].type, (pt.vals.data ? pt.vals.data : "") + pt.terms[i].off,
+                      pt.terms[i].len, &it);
     }
     if (r < 0) r = trawl_error_set(err, r, c->name, "%s", trawl_strerror(r));
 out:
