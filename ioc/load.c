@@ -75,6 +75,8 @@ void load_id_diag_fn(void *ud, const char *file, unsigned long line, bool is_err
     }
     char buf[1024];
     snprintf(buf, sizeof(buf), "%s%s: %s", d->prefix ? d->prefix : "", d->id, msg);
+    for (char *p = buf; *p; p++) /* the id comes from the input: keep one line */
+        if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
     d->fn(d->ud, file, line, is_error, buf);
 }
 
