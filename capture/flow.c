@@ -488,11 +488,15 @@ static void tcp_segment(struct trawl_flows *ft, struct flow *f, uint8_t d,
         if (ahead > 0) flush_until(ft, k, o, d ^ 1, o->next_off + (uint32_t)ahead);
     }
     if (fl & TH_SYN) {
-        if (!t->syn) {
-            t->syn = t->init = true;
+        /* A SYN starts the stream, unless bytes of this direction were seen
+         * already (a capture that began mid-connection, or a forged SYN):
+         * then offsets keep growing, never start over. */
+        if (!t->syn && !t->init) {
+            t->init = true;
             t->next_seq = seq + 1;
             t->next_off = t->last_end = 0;
         }
+        t->syn = true;
         seq += 1; /* the SYN takes one sequence number; data may follow it */
     }
     if (!t->init) {
