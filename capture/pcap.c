@@ -4,6 +4,7 @@
  * FILE by fopencookie, so libpcap reads decompressed bytes and the sniffed
  * bytes of a pipe are not lost. Errors name the file and the packet index. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@ struct trawl_pcap {
     uint64_t count;
     int linktype;
     bool live;
+    int live_fd;                /* live: pcap_get_selectable_fd, polled by trawl_pcap_next */
     volatile sig_atomic_t stop; /* trawl_pcap_break */
     bool src_failed;            /* the trawl_src reported an error through the cookie */
     struct trawl_error src_err;
@@ -160,6 +162,15 @@ int trawl_pcap_open_live(const char *ifname, uint32_t snaplen, bool promisc,
     }
     rc = check_link(p, 0, err);
     if (rc < 0) goto fail;
+    /* With TPACKET_V3 the kernel retires a ring block only once it holds a
+     * frame, so a blocking read on an idle interface never times out (the
+     * poll inside libpcap waits forever). Non-blocking reads plus our own
+     * poll give trawl_pcap_next its promised 100 ms idle return. */
+    p->live_fd = pcap_get_selectable_fd(p->pc);
+    if (p->live_fd < 0 || pcap_setnonblock(p->pc, 1, ebuf) < 0) {
+        rc = trawl_error_set(err, TRAWL_EIO, ifname, "non-blocking mode: %s", ebuf);
+        goto fail;
+    }
     *ret = p;
     return 0;
 
@@ -188,6 +199,12 @@ int trawl_pcap_next(struct trawl_pcap *p, struct trawl_pkt *pkt, struct trawl_er
     struct pcap_pkthdr *h;
     const u_char *data;
     int r = pcap_next_ex(p->pc, &h, &data);
+    if (r == 0 && p->live) { /* nothing in the ring: wait up to 100 ms, once */
+        struct pollfd pfd = {.fd = p->live_fd, .events = POLLIN};
+        poll(&pfd, 1, 100); /* EINTR (a signal) is an idle return too */
+        if (p->stop) return 0;
+        r = pcap_next_ex(p->pc, &h, &data);
+    }
     if (r == 1) {
         pkt->data = data;
         pkt->caplen = h->caplen;
@@ -204,6 +221,20 @@ int trawl_pcap_next(struct trawl_pcap *p, struct trawl_pkt *pkt, struct trawl_er
     const char *msg = pcap_geterr(p->pc);
     int code = strstr(msg, "truncated") ? TRAWL_ETRUNC : TRAWL_EFORMAT;
     return pcap_fail(p, err, p->live ? TRAWL_EIO : code, msg && *msg ? msg : "read error");
+}
+
+int trawl_pcap_set_filter(struct trawl_pcap *p, const char *expr, struct trawl_error *err)
+{
+    struct bpf_program prog;
+    if (pcap_compile(p->pc, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0)
+        return trawl_error_set(err, TRAWL_EINVAL, p->path, "filter '%s': %s", expr,
+                               pcap_geterr(p->pc));
+    int r = pcap_setfilter(p->pc, &prog);
+    pcap_freecode(&prog);
+    if (r != 0)
+        return trawl_error_set(err, TRAWL_EINVAL, p->path, "filter '%s': %s", expr,
+                               pcap_geterr(p->pc));
+    return 0;
 }
 
 int trawl_pcap_linktype(const struct trawl_pcap *p)

@@ -146,6 +146,11 @@ int trawl_pcap_open(const char *path, unsigned flags, struct trawl_pcap **ret,
 int trawl_pcap_open_live(const char *ifname, uint32_t snaplen, bool promisc,
                          struct trawl_pcap **ret, struct trawl_error *err);
 
+/* Installs a BPF filter (tcpdump syntax, e.g. "udp port 53") on a live
+ * capture (in the kernel) or a file: frames it rejects are not returned.
+ * Returns 0, or TRAWL_EINVAL with libpcap's message. */
+int trawl_pcap_set_filter(struct trawl_pcap *p, const char *expr, struct trawl_error *err);
+
 /* Next frame into *pkt. Returns 1 (a frame), 0 at the end of the file (or
  * after trawl_pcap_break), 2 when a live capture had nothing within its
  * timeout, or < 0 on error: err->where = "path#N" where N is the 1-based

@@ -31,7 +31,7 @@ static uint64_t count_lines_swar(const uint8_t *p, size_t n)
 #include <immintrin.h>
 
 __attribute__((target("avx512bw,popcnt"))) static uint64_t count_lines_avx512(const uint8_t *p,
-                                                                               size_t n)
+                                                                              size_t n)
 {
     uint64_t count = 0;
     size_t i = 0;
@@ -49,8 +49,7 @@ uint64_t trawl_count_lines(const uint8_t *p, size_t n)
     static int have_avx512 = -1;
     if (have_avx512 < 0)
         have_avx512 = __builtin_cpu_supports("avx512bw") && !getenv("TRAWL_NO_AVX512");
-    if (have_avx512)
-        return count_lines_avx512(p, n);
+    if (have_avx512) return count_lines_avx512(p, n);
 #endif
     return count_lines_swar(p, n);
 }
@@ -58,10 +57,8 @@ uint64_t trawl_count_lines(const uint8_t *p, size_t n)
 static int cmp_hit(const void *a, const void *b)
 {
     const struct trawl_hit *x = a, *y = b;
-    if (x->offset != y->offset)
-        return x->offset < y->offset ? -1 : 1;
-    if (x->ioc != y->ioc)
-        return x->ioc < y->ioc ? -1 : 1;
+    if (x->offset != y->offset) return x->offset < y->offset ? -1 : 1;
+    if (x->ioc != y->ioc) return x->ioc < y->ioc ? -1 : 1;
     return (int)x->utf16 - (int)y->utf16;
 }
 
@@ -71,13 +68,11 @@ static int cmp_hit(const void *a, const void *b)
 static void mask_context(char *tmp, size_t n, size_t lo, size_t stride,
                          const struct trawl_hit_origin *o, const struct trawl_hit_mask *mask)
 {
-    if (!mask)
-        return;
+    if (!mask) return;
     uint64_t from = o->base_off + lo, to = from + n * stride;
     for (size_t i = 0; i < mask->n; i++) {
         const struct trawl_hit *m = &mask->hits[i];
-        if (m->tlp <= mask->max_tlp || m->offset >= to || m->offset + m->len <= from)
-            continue;
+        if (m->tlp <= mask->max_tlp || m->offset >= to || m->offset + m->len <= from) continue;
         uint64_t a = m->offset > from ? m->offset : from;
         uint64_t b = m->offset + m->len < to ? m->offset + m->len : to;
         for (uint64_t x = a; x < b; x++)
@@ -105,16 +100,14 @@ static int context_utf16(struct trawl_buf *out, const uint8_t *p, size_t len, si
 static int context(struct trawl_buf *out, const uint8_t *p, size_t len, size_t s, size_t e,
                    bool wide, const struct trawl_hit_origin *o, const struct trawl_hit_mask *mask)
 {
-    if (wide)
-        return context_utf16(out, p, len, s, e, o, mask);
+    if (wide) return context_utf16(out, p, len, s, e, o, mask);
     /* the surrounding line, cut to CONTEXT_MAX bytes around the match */
     size_t lo = s, hi = e;
     while (lo > 0 && p[lo - 1] != '\n' && s - lo < CONTEXT_MAX)
         lo--;
     while (hi < len && p[hi] != '\n' && hi - e < CONTEXT_MAX)
         hi++;
-    if (hi > lo && p[hi - 1] == '\r')
-        hi--;
+    if (hi > lo && p[hi - 1] == '\r') hi--;
     if (hi - lo > CONTEXT_MAX) {
         size_t mlen = e - s;
         size_t room = mlen >= CONTEXT_MAX ? 0 : CONTEXT_MAX - mlen;
@@ -127,8 +120,7 @@ static int context(struct trawl_buf *out, const uint8_t *p, size_t len, size_t s
         lo = s - left;
         hi = mlen >= CONTEXT_MAX ? s + CONTEXT_MAX : e + right;
     }
-    if (!mask)
-        return trawl_buf_json_str(out, p + lo, hi - lo);
+    if (!mask) return trawl_buf_json_str(out, p + lo, hi - lo);
     char tmp[2 * CONTEXT_MAX + 8];
     size_t n = hi - lo < sizeof(tmp) ? hi - lo : sizeof(tmp);
     memcpy(tmp, p + lo, n);
@@ -138,8 +130,7 @@ static int context(struct trawl_buf *out, const uint8_t *p, size_t len, size_t s
 
 void trawl_hits_prepare(struct trawl_hit *hits, size_t n, const struct trawl_hit_origin *o)
 {
-    if (!n)
-        return;
+    if (!n) return;
     qsort(hits, n, sizeof(*hits), cmp_hit);
     uint64_t line = o->line_base;
     size_t line_pos = o->line_at;
@@ -160,8 +151,13 @@ void trawl_hit_id(const struct trawl_db *db, const struct trawl_hit *h,
     const struct trawl_db_ioc *c = &db->iocs[h->ioc];
     uint64_t k = trawl_hash64(o->file, strlen(o->file), h->offset * 2 + h->utf16);
     k = trawl_hash64(db->strings + c->value_off, c->value_len, k ^ c->type);
-    if (o->job)
-        k = trawl_hash64(o->job, strlen(o->job), k);
+    if (o->job) k = trawl_hash64(o->job, strlen(o->job), k);
+    if (o->net) { /* flows: offsets restart per direction, fields sit at 0 */
+        const struct trawl_net_meta *n = o->net;
+        uint64_t w[3] = {n->flow_id, n->packet, (uint64_t)(n->direction && n->direction[3] == 'c')};
+        k = trawl_hash64(w, sizeof(w), k);
+        if (n->field) k = trawl_hash64(n->field, strlen(n->field), k);
+    }
     for (int i = 15; i >= 0; i--, k >>= 4)
         out[i] = hex[k & 15];
     out[16] = 0;
@@ -185,8 +181,9 @@ int trawl_hit_format(const struct trawl_db *db, const struct trawl_hit *h,
         r |= trawl_buf_printf(out, "ioc-%u", h->ioc);
     else
         r |= trawl_buf_json_str(out, db->strings + c->value_off, c->value_len);
-    r |= trawl_buf_printf(out, "\",\"type\":\"%s\",\"tlp\":\"%s\",\"severity\":\"%s\","
-                               "\"sources\":[",
+    r |= trawl_buf_printf(out,
+                          "\",\"type\":\"%s\",\"tlp\":\"%s\",\"severity\":\"%s\","
+                          "\"sources\":[",
                           trawl_ioc_type_name(c->type), trawl_tlp_name(c->tlp),
                           trawl_severity_name(c->severity));
     for (unsigned k = 0; k < c->nsrc; k++) {
@@ -196,19 +193,22 @@ int trawl_hit_format(const struct trawl_db *db, const struct trawl_hit *h,
         r |= trawl_buf_putc(out, '"');
     }
     r |= trawl_buf_putc(out, ']');
-    if (c->confidence >= 0)
-        r |= trawl_buf_printf(out, ",\"confidence\":%d", c->confidence);
+    if (c->confidence >= 0) r |= trawl_buf_printf(out, ",\"confidence\":%d", c->confidence);
     if (c->warn_off != UINT32_MAX) { /* flagged by an allowlist at compile */
         r |= trawl_buf_put(out, ",\"warning\":\"", 12);
         const char *w = db->strings + c->warn_off;
         r |= trawl_buf_json_str(out, w, strlen(w));
         r |= trawl_buf_putc(out, '"');
     }
-    if (redact)
-        r |= trawl_buf_put(out, ",\"redacted\":true", 16);
+    if (redact) r |= trawl_buf_put(out, ",\"redacted\":true", 16);
     r |= trawl_buf_put(out, "},\"file\":\"", 10);
     r |= trawl_buf_json_str(out, o->file, strlen(o->file));
     r |= trawl_buf_putc(out, '"');
+    if (o->db_id) { /* live capture: the database version that found the hit */
+        r |= trawl_buf_put(out, ",\"db\":\"", 7);
+        r |= trawl_buf_json_str(out, o->db_id, strlen(o->db_id));
+        r |= trawl_buf_putc(out, '"');
+    }
     if (o->net) { /* EVE's flow fields */
         const struct trawl_net_meta *n = o->net;
         r |= trawl_buf_printf(out,
@@ -219,8 +219,7 @@ int trawl_hit_format(const struct trawl_db *db, const struct trawl_hit *h,
                               n->dest_port, n->proto ? n->proto : "",
                               n->direction ? n->direction : "", (unsigned long long)n->packet,
                               n->pcap_ts);
-        if (n->field)
-            r |= trawl_buf_printf(out, ",\"field\":\"%s\"", n->field);
+        if (n->field) r |= trawl_buf_printf(out, ",\"field\":\"%s\"", n->field);
         if (n->npackets) {
             r |= trawl_buf_printf(out, ",\"packets\":%llu,\"packet_list\":[",
                                   (unsigned long long)n->npackets);
@@ -232,10 +231,8 @@ int trawl_hit_format(const struct trawl_db *db, const struct trawl_hit *h,
     }
     r |= trawl_buf_printf(out, ",\"offset\":%llu,\"length\":%u", (unsigned long long)h->offset,
                           h->len);
-    if (h->line)
-        r |= trawl_buf_printf(out, ",\"line\":%llu", (unsigned long long)h->line);
-    if (h->utf16)
-        r |= trawl_buf_put(out, ",\"encoding\":\"utf-16le\"", 22);
+    if (h->line) r |= trawl_buf_printf(out, ",\"line\":%llu", (unsigned long long)h->line);
+    if (h->utf16) r |= trawl_buf_put(out, ",\"encoding\":\"utf-16le\"", 22);
     if (!redact && o->base) { /* a redacted hit does not carry the bytes that name it */
         r |= trawl_buf_put(out, ",\"context\":\"", 12);
         r |= context(out, o->base, o->len, s, e, h->utf16, o, mask);

@@ -1,4 +1,5 @@
-/* Private to engine/: scanning one network capture (netscan.c). */
+/* Private to engine/: scanning one network capture file for trawl_scan_paths
+ * (netscan.c; the steps it runs are public: trawl_netscan_new etc.). */
 #ifndef TRAWL_NETSCAN_H
 #define TRAWL_NETSCAN_H
 

@@ -31,10 +31,10 @@
 #include "netscan.h"
 #include "trawl_engine.h"
 
-#define STEP (1u << 20)       /* bytes scanned between hit flushes and stop checks */
-#define BLOCK (4u << 20)      /* stream block */
-#define NBLOCKS 4             /* blocks in flight between reader and scanner */
-#define LOOKBEHIND 512        /* carried bytes before a window's accepted range */
+#define STEP (1u << 20)  /* bytes scanned between hit flushes and stop checks */
+#define BLOCK (4u << 20) /* stream block */
+#define NBLOCKS 4        /* blocks in flight between reader and scanner */
+#define LOOKBEHIND 512   /* carried bytes before a window's accepted range */
 
 struct mapped {
     struct trawl_src *src;
@@ -44,7 +44,7 @@ struct mapped {
     size_t nchunks;
     bool utf16;
     _Atomic int refs;
-    _Atomic int64_t *nl; /* newlines per chunk, -1 = not counted yet */
+    _Atomic int64_t *nl;  /* newlines per chunk, -1 = not counted yet */
     _Atomic bool changed; /* a page vanished under us (see on_sigbus) */
 };
 
@@ -99,8 +99,7 @@ static void report(struct scan *s, const char *where, const char *fmt, ...)
     va_end(ap);
     pthread_mutex_lock(&s->lock);
     s->st.errors++;
-    if (s->o->on_error)
-        s->o->on_error(s->o->ud, where, msg);
+    if (s->o->on_error) s->o->on_error(s->o->ud, where, msg);
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -113,8 +112,7 @@ static void report_err(struct scan *s, const struct trawl_error *e)
 static int emit(struct worker *w, const struct trawl_hit_origin *o)
 {
     size_t n = trawl_matcher_nhits(w->m);
-    if (!n)
-        return 0;
+    if (!n) return 0;
     struct trawl_hit *h = trawl_matcher_hits(w->m);
     for (size_t i = 0; i < n; i++)
         w->by_type[w->s->db->iocs[h[i].ioc].type]++;
@@ -133,22 +131,18 @@ static int emit(struct worker *w, const struct trawl_hit_origin *o)
  * UTF-16LE patterns in auto mode. */
 static bool looks_binary(const uint8_t *p, size_t n)
 {
-    if (n > 4096)
-        n = 4096;
+    if (n > 4096) n = 4096;
     size_t ctl = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!p[i])
-            return true;
-        if (p[i] < 0x20 && p[i] != '\n' && p[i] != '\r' && p[i] != '\t' && p[i] != '\f')
-            ctl++;
+        if (!p[i]) return true;
+        if (p[i] < 0x20 && p[i] != '\n' && p[i] != '\r' && p[i] != '\t' && p[i] != '\f') ctl++;
     }
     return n && ctl * 10 > n;
 }
 
 static bool want_utf16(struct scan *s, const uint8_t *p, size_t n)
 {
-    if (!s->db->utf16 || s->o->utf16 == 0)
-        return false;
+    if (!s->db->utf16 || s->o->utf16 == 0) return false;
     return s->o->utf16 > 0 || looks_binary(p, n);
 }
 
@@ -184,8 +178,7 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
     (void)uc;
     const uint8_t *a = si->si_addr;
-    if (guard_jmp && a >= guard_lo && a < guard_hi)
-        siglongjmp(*guard_jmp, 1);
+    if (guard_jmp && a >= guard_lo && a < guard_hi) siglongjmp(*guard_jmp, 1);
     sigaction(sig, &prev_sigbus, NULL);
 }
 
@@ -197,8 +190,7 @@ static void recover(struct worker *w, const char *path, size_t at, struct mapped
     struct trawl_error err = {0};
     trawl_matcher_free(w->m);
     w->m = NULL;
-    if (trawl_matcher_new(s->db, &w->m, &err))
-        report_err(s, &err);
+    if (trawl_matcher_new(s->db, &w->m, &err)) report_err(s, &err);
     if (!m || !atomic_exchange(&m->changed, true))
         report(s, path,
                "file shrank or changed while it was scanned (a page near byte %zu is gone); "
@@ -219,8 +211,8 @@ static int scan_steps(struct worker *w, const char *path, const uint8_t *data, s
     for (size_t a = lo; a < hi && !stopping(s); a += STEP) {
         w->pos = a;
         size_t b = hi - a > STEP ? a + STEP : hi;
-        struct trawl_span sp = {.base = data, .len = len, .base_off = 0, .lo = a, .hi = b,
-                                .utf16 = utf16};
+        struct trawl_span sp = {
+            .base = data, .len = len, .base_off = 0, .lo = a, .hi = b, .utf16 = utf16};
         if (trawl_matcher_scan(w->m, &sp, &err)) {
             err.where[0] ? (void)0 : (void)snprintf(err.where, sizeof(err.where), "%s", path);
             report_err(s, &err);
@@ -228,21 +220,23 @@ static int scan_steps(struct worker *w, const char *path, const uint8_t *data, s
             return -1;
         }
         w->bytes += b - a;
-        if (s->o->progress)
-            atomic_fetch_add(s->o->progress, b - a);
-        if (!trawl_matcher_nhits(w->m))
-            continue;
+        if (s->o->progress) atomic_fetch_add(s->o->progress, b - a);
+        if (!trawl_matcher_nhits(w->m)) continue;
         if (!lines_known) {
             lines = lines_before_chunk(m, k);
             lines_known = true;
         }
         lines += trawl_count_lines(data + counted, a - counted);
         counted = a;
-        struct trawl_hit_origin o = {.file = path, .base = data, .len = len, .base_off = 0,
-                                     .line_at = a, .line_base = lines + 1,
-                                     .timestamp = trawl_now_real(), .job = s->o->job};
-        if (emit(w, &o))
-            return -1;
+        struct trawl_hit_origin o = {.file = path,
+                                     .base = data,
+                                     .len = len,
+                                     .base_off = 0,
+                                     .line_at = a,
+                                     .line_base = lines + 1,
+                                     .timestamp = trawl_now_real(),
+                                     .job = s->o->job};
+        if (emit(w, &o)) return -1;
     }
     return 0;
 }
@@ -252,8 +246,7 @@ static int scan_mapped(struct worker *w, const char *path, const uint8_t *data, 
                        size_t lo, size_t hi, bool utf16, struct mapped *m, size_t k)
 {
     sigjmp_buf jb;
-    if (!w->m || (m && atomic_load(&m->changed)))
-        return -1;
+    if (!w->m || (m && atomic_load(&m->changed))) return -1;
     w->pos = lo;
     if (sigsetjmp(jb, 0)) {
         guard_jmp = NULL;
@@ -308,8 +301,7 @@ static void fill(struct reader *r, struct block *b)
             return;
         }
         b->n += (size_t)n;
-        if (pipe && trawl_src_kind(r->src) == TRAWL_IN_RAW)
-            return;
+        if (pipe && trawl_src_kind(r->src) == TRAWL_IN_RAW) return;
     }
 }
 
@@ -323,15 +315,13 @@ static void *reader_main(void *arg)
         bool quit = r->quit;
         struct block *b = &r->b[r->filled % NBLOCKS];
         pthread_mutex_unlock(&r->mu);
-        if (quit)
-            break;
+        if (quit) break;
         fill(r, b);
         pthread_mutex_lock(&r->mu);
         r->filled++;
         pthread_cond_broadcast(&r->cv);
         pthread_mutex_unlock(&r->mu);
-        if (b->last)
-            break;
+        if (b->last) break;
     }
     return NULL;
 }
@@ -363,10 +353,10 @@ static int scan_stream(struct worker *w, const char *path, struct trawl_src *src
         ret = -1;
         goto join;
     }
-    size_t ncarry = 0;   /* bytes in carry */
-    uint64_t next = 0;   /* stream offset of the next new byte */
-    uint64_t acc = 0;    /* accepted up to here */
-    uint64_t lines = 0;  /* newlines before acc */
+    size_t ncarry = 0;  /* bytes in carry */
+    uint64_t next = 0;  /* stream offset of the next new byte */
+    uint64_t acc = 0;   /* accepted up to here */
+    uint64_t lines = 0; /* newlines before acc */
     bool utf16 = false, first = true;
     for (;;) {
         struct block *b;
@@ -390,12 +380,11 @@ static int scan_stream(struct worker *w, const char *path, struct trawl_src *src
             first = false;
         }
         uint64_t hi = b->last ? next : (next > overlap ? next - overlap : 0);
-        if (hi < acc)
-            hi = acc;
+        if (hi < acc) hi = acc;
         for (uint64_t a = acc; a < hi && !stopping(s); a += STEP) {
             uint64_t e = hi - a > STEP ? a + STEP : hi;
-            struct trawl_span sp = {.base = win, .len = wlen, .base_off = base_off, .lo = a,
-                                    .hi = e, .utf16 = utf16};
+            struct trawl_span sp = {
+                .base = win, .len = wlen, .base_off = base_off, .lo = a, .hi = e, .utf16 = utf16};
             struct trawl_error err = {0};
             if (trawl_matcher_scan(w->m, &sp, &err)) {
                 snprintf(err.where, sizeof(err.where), "%s", path);
@@ -404,19 +393,19 @@ static int scan_stream(struct worker *w, const char *path, struct trawl_src *src
                 break;
             }
             if (trawl_matcher_nhits(w->m)) {
-                struct trawl_hit_origin o = {.file = path, .base = win, .len = wlen,
+                struct trawl_hit_origin o = {.file = path,
+                                             .base = win,
+                                             .len = wlen,
                                              .base_off = base_off,
                                              .line_at = (size_t)(a - base_off),
                                              .line_base = lines + 1,
                                              .timestamp = trawl_now_real(),
                                              .job = s->o->job};
-                if (emit(w, &o))
-                    ret = -1;
+                if (emit(w, &o)) ret = -1;
             }
             lines += trawl_count_lines(win + (a - base_off), (size_t)(e - a));
             w->bytes += e - a;
-            if (s->o->progress)
-                atomic_fetch_add(s->o->progress, e - a);
+            if (s->o->progress) atomic_fetch_add(s->o->progress, e - a);
             acc = e;
         }
         if (trawl_src_size(src) < 0) /* a live pipe: hand hits over now */
@@ -436,8 +425,7 @@ static int scan_stream(struct worker *w, const char *path, struct trawl_src *src
             report_err(s, &berr);
             ret = -1;
         }
-        if (last || ret || stopping(s))
-            break;
+        if (last || ret || stopping(s)) break;
     }
     free(carry);
 join:
@@ -463,8 +451,7 @@ static void push_task_locked(struct scan *s, struct task t)
     if (s->ntasks == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 256;
         struct task *n = realloc(s->tasks, cap * sizeof(*n));
-        if (!n)
-            return; /* the chunk is then scanned by its owner: see release */
+        if (!n) return; /* the chunk is then scanned by its owner: see release */
         s->tasks = n;
         s->cap = cap;
     }
@@ -492,14 +479,12 @@ static void scan_chunk(struct worker *w, struct mapped *m, size_t k)
 static bool gzip_holds_capture(const char *path, unsigned flags)
 {
     struct trawl_src *src;
-    if (trawl_src_open(path, flags, &src, NULL))
-        return false;
+    if (trawl_src_open(path, flags, &src, NULL)) return false;
     uint8_t head[4];
     size_t have = 0;
     while (have < sizeof(head)) {
         ssize_t n = trawl_src_read(src, head + have, sizeof(head) - have, NULL);
-        if (n <= 0)
-            break;
+        if (n <= 0) break;
         have += (size_t)n;
     }
     trawl_src_close(src);
@@ -513,14 +498,12 @@ static void scan_capture(struct worker *w, const char *path)
     struct netscan_opts no = {.sinks = s->o->sinks, .job = s->o->job, .stop = s->o->stop};
     struct netscan_stats ns = {0};
     struct trawl_error err = {0};
-    if (trawl_netscan(s->db, w->m, path, &no, &ns, &err))
-        report_err(s, &err);
+    if (trawl_netscan(s->db, w->m, path, &no, &ns, &err)) report_err(s, &err);
     w->bytes += ns.bytes;
     w->hits += ns.hits;
     for (int t = 0; t < TRAWL_T_COUNT; t++)
         w->by_type[t] += ns.by_type[t];
-    if (s->o->progress)
-        atomic_fetch_add(s->o->progress, ns.bytes);
+    if (s->o->progress) atomic_fetch_add(s->o->progress, ns.bytes);
 }
 
 static void scan_file(struct worker *w, const char *path)
@@ -536,8 +519,7 @@ static void scan_file(struct worker *w, const char *path)
     s->st.files++;
     pthread_mutex_unlock(&s->lock);
     enum trawl_input_kind kind = trawl_src_kind(src);
-    if (kind == TRAWL_IN_GZIP && gzip_holds_capture(path, s->o->src_flags))
-        kind = TRAWL_IN_PCAP;
+    if (kind == TRAWL_IN_GZIP && gzip_holds_capture(path, s->o->src_flags)) kind = TRAWL_IN_PCAP;
     if (kind == TRAWL_IN_PCAP || kind == TRAWL_IN_PCAPNG) {
         trawl_src_close(src);
         scan_capture(w, path);
@@ -553,8 +535,13 @@ static void scan_file(struct worker *w, const char *path)
             size_t nchunks = (len + chunk - 1) / chunk;
             _Atomic int64_t *nl = m ? calloc(nchunks, sizeof(*nl)) : NULL;
             if (m && nl) {
-                *m = (struct mapped){.src = src, .data = data, .len = len, .chunk = chunk,
-                                     .nchunks = nchunks, .utf16 = utf16, .nl = nl};
+                *m = (struct mapped){.src = src,
+                                     .data = data,
+                                     .len = len,
+                                     .chunk = chunk,
+                                     .nchunks = nchunks,
+                                     .utf16 = utf16,
+                                     .nl = nl};
                 for (size_t j = 0; j < nchunks; j++)
                     atomic_init(&nl[j], -1);
                 atomic_init(&m->refs, (int)nchunks);
@@ -563,13 +550,11 @@ static void scan_file(struct worker *w, const char *path)
                 for (size_t j = 1; j < nchunks; j++, pushed++) {
                     size_t before = s->ntasks;
                     push_task_locked(s, (struct task){.m = m, .k = j});
-                    if (s->ntasks == before)
-                        break;
+                    if (s->ntasks == before) break;
                 }
                 pthread_mutex_unlock(&s->lock);
                 for (size_t j = pushed; j < nchunks; j++) /* queue full: do them here */
-                    if (j)
-                        scan_chunk(w, m, j);
+                    if (j) scan_chunk(w, m, j);
                 scan_chunk(w, m, 0);
                 return;
             }
@@ -596,8 +581,7 @@ static void *worker_main(void *arg)
             /* drain: chunks still queued must release their file */
             while (s->head < s->ntasks && stopping(s)) {
                 struct task t = s->tasks[s->head++];
-                if (t.m)
-                    release(t.m);
+                if (t.m) release(t.m);
             }
             pthread_cond_broadcast(&s->cond);
             pthread_mutex_unlock(&s->lock);
@@ -626,8 +610,7 @@ static int on_file(void *ud, const char *path, const struct stat *st)
 {
     struct scan *s = ((struct walk_ctx *)ud)->s;
     char *copy = strdup(path);
-    if (!copy)
-        return 1;
+    if (!copy) return 1;
     pthread_mutex_lock(&s->lock);
     push_task_locked(s, (struct task){.path = copy});
     pthread_mutex_unlock(&s->lock);
@@ -650,8 +633,7 @@ int trawl_scan_paths(const struct trawl_db *db, const char *const *paths, size_t
     sigemptyset(&bus.sa_mask);
     sigaction(SIGBUS, &bus, &prev_sigbus);
     unsigned n = opts->threads ? opts->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-    if (n < 1)
-        n = 1;
+    if (n < 1) n = 1;
     struct worker *ws = calloc(n, sizeof(*ws));
     unsigned started = 0;
     int ret = 0;
@@ -700,8 +682,7 @@ stop:
     }
 out:
     for (size_t i = 0; i < s.ntasks; i++)
-        if (!s.tasks[i].m)
-            free((char *)s.tasks[i].path);
+        if (!s.tasks[i].m) free((char *)s.tasks[i].path);
     free(s.tasks);
     free(ws);
     s.st.interrupted = opts->stop && *opts->stop;

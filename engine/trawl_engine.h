@@ -82,28 +82,29 @@ void trawl_matcher_clear(struct trawl_matcher *m);
 struct trawl_net_meta {
     char src_ip[48], dest_ip[48];
     uint16_t src_port, dest_port;
-    const char *proto;     /* "TCP", "UDP" */
-    uint64_t flow_id;      /* stable within one capture */
-    double pcap_ts;        /* the packet's capture time */
-    uint64_t packet;       /* 1-based index of the packet in the capture */
-    const char *direction; /* "to_server", "to_client" */
-    const char *field;     /* "dns.query", "http.url", "ip.src"...; NULL for payload hits */
-    uint64_t npackets;     /* address hits: packets of the flow in this direction */
+    const char *proto;           /* "TCP", "UDP" */
+    uint64_t flow_id;            /* stable within one capture */
+    double pcap_ts;              /* the packet's capture time */
+    uint64_t packet;             /* 1-based index of the packet in the capture */
+    const char *direction;       /* "to_server", "to_client" */
+    const char *field;           /* "dns.query", "http.url", "ip.src"...; NULL for payload hits */
+    uint64_t npackets;           /* address hits: packets of the flow in this direction */
     const uint64_t *packet_list; /* address hits: their first packet numbers */
     uint32_t npacket_list;
 };
 
 /* Where a batch of hits was seen, for their JSON lines. */
 struct trawl_hit_origin {
-    const char *file;  /* path as given */
+    const char *file;    /* path as given */
     const uint8_t *base; /* bytes around the hits, for context */
     size_t len;
     uint64_t base_off;
-    size_t line_at;      /* base offset where line_base holds (<= every hit) */
-    uint64_t line_base;  /* line number at base[line_at] (1-based), 0 = unknown */
+    size_t line_at;     /* base offset where line_base holds (<= every hit) */
+    uint64_t line_base; /* line number at base[line_at] (1-based), 0 = unknown */
     double timestamp;
-    const char *job; /* distributed job id mixed into hit ids, or NULL */
+    const char *job;                  /* distributed job id mixed into hit ids, or NULL */
     const struct trawl_net_meta *net; /* network hits, or NULL */
+    const char *db_id;                /* database version that found the hits ("db"), or NULL */
 };
 
 /* Sorts hits by offset and fills their line numbers (the line counter walks
@@ -142,8 +143,8 @@ struct trawl_sink_stats {
     uint64_t withheld; /* above the TLP ceiling, not sent */
     uint64_t redacted; /* above the TLP ceiling, sent with the value replaced */
     uint64_t errors;
-    uint64_t spooled;  /* Redis: written to the local spool while disconnected */
-    uint64_t replayed; /* Redis: replayed from the spool after reconnecting */
+    uint64_t spooled;   /* Redis: written to the local spool while disconnected */
+    uint64_t replayed;  /* Redis: replayed from the spool after reconnecting */
     uint64_t rotations; /* JSONL: files rotated */
 };
 
@@ -164,16 +165,16 @@ int trawl_sinks_add(struct trawl_sinks *s, const char *spec, struct trawl_error 
 
 /* Adds an already open descriptor (e.g. -o FILE, stdout) as a sink. The
  * descriptor is not closed. */
-int trawl_sinks_add_fd(struct trawl_sinks *s, int fd, const char *name, int max_tlp,
-                       bool redact, struct trawl_error *err);
+int trawl_sinks_add_fd(struct trawl_sinks *s, int fd, const char *name, int max_tlp, bool redact,
+                       struct trawl_error *err);
 
 size_t trawl_sinks_count(const struct trawl_sinks *s);
 
 /* Sends prepared hits (trawl_hits_prepare) to every sink. Thread-safe.
  * Returns 0, or < 0 when every sink has failed (nothing can be delivered);
  * failures of single sinks are counted and reported through on_error. */
-int trawl_sinks_emit(struct trawl_sinks *s, const struct trawl_db *db,
-                     const struct trawl_hit *hits, size_t n, const struct trawl_hit_origin *o);
+int trawl_sinks_emit(struct trawl_sinks *s, const struct trawl_db *db, const struct trawl_hit *hits,
+                     size_t n, const struct trawl_hit_origin *o);
 
 /* Aggregation for long-running scans: within `window` seconds, the same
  * indicator in the same file (or flow) is emitted once, when the window
@@ -198,9 +199,8 @@ const char *trawl_sinks_name(const struct trawl_sinks *s, size_t i);
 void trawl_sinks_stats(const struct trawl_sinks *s, size_t i, struct trawl_sink_stats *out);
 
 /* Problems while writing (one call per problem, serialised). */
-void trawl_sinks_on_error(struct trawl_sinks *s, void (*fn)(void *ud, const char *where,
-                                                            const char *msg),
-                          void *ud);
+void trawl_sinks_on_error(struct trawl_sinks *s,
+                          void (*fn)(void *ud, const char *where, const char *msg), void *ud);
 
 void trawl_sinks_free(struct trawl_sinks *s);
 
@@ -209,16 +209,16 @@ void trawl_sinks_free(struct trawl_sinks *s);
 typedef void (*trawl_scan_err_fn)(void *ud, const char *where, const char *msg);
 
 struct trawl_scan_opts {
-    unsigned threads;   /* workers; 0 = number of cores */
-    int utf16;          /* -1: only for binary input (default), 0: off, 1: always */
-    size_t chunk_size;  /* split mapped files into chunks of this many bytes */
-    unsigned src_flags; /* TRAWL_SRC_* */
-    struct trawl_sinks *sinks; /* where hits go (required) */
+    unsigned threads;           /* workers; 0 = number of cores */
+    int utf16;                  /* -1: only for binary input (default), 0: off, 1: always */
+    size_t chunk_size;          /* split mapped files into chunks of this many bytes */
+    unsigned src_flags;         /* TRAWL_SRC_* */
+    struct trawl_sinks *sinks;  /* where hits go (required) */
     trawl_scan_err_fn on_error; /* one call per problem, serialised */
     void *ud;
     volatile sig_atomic_t *stop; /* set asynchronously to stop early (flushes) */
     _Atomic uint64_t *progress;  /* bytes scanned so far, for a progress line */
-    const char *job; /* distributed job id mixed into every hit id, or NULL */
+    const char *job;             /* distributed job id mixed into every hit id, or NULL */
 };
 
 struct trawl_scan_stats {
@@ -241,5 +241,79 @@ void trawl_scan_opts_init(struct trawl_scan_opts *o);
  * filled in either case). */
 int trawl_scan_paths(const struct trawl_db *db, const char *const *paths, size_t npaths,
                      const struct trawl_scan_opts *opts, struct trawl_scan_stats *stats);
+
+/* ---- network captures: files and live interfaces ------------------------ */
+
+/* One capture (a pcap/pcapng file or a live interface) run by one thread
+ * through decoding, the flow table with TCP reassembly, the protocol fields
+ * and a matcher, hits to sinks (docs/matching.md, "Network captures").
+ * Hits are reported as the stream advances; the tails of TCP streams and the
+ * address hits of a flow when the flow ends (idle timeout, eviction,
+ * trawl_netscan_flush). Not thread-safe: one thread drives one object. */
+struct trawl_netscan;
+
+struct trawl_netscan_opts {
+    struct trawl_sinks *sinks; /* where hits go (required) */
+    const char *name;          /* "file" of the hits: the path or interface (kept, not copied) */
+    const char *job;           /* distributed job id mixed into hit ids, or NULL */
+    const char *db_id;         /* "db" of the hits (the database version), or NULL */
+};
+
+struct trawl_netscan_stats {
+    uint64_t packets, malformed; /* frames read; frames refused by the decoder */
+    uint64_t bytes;              /* payload bytes scanned */
+    uint64_t hits, by_type[TRAWL_T_COUNT];
+    uint64_t flows, flows_active; /* flows seen; flows in the table now */
+};
+
+/* Why trawl_netscan_run returned (>= 0). */
+enum trawl_netscan_why {
+    TRAWL_NETSCAN_END = 0, /* end of the file, or trawl_pcap_break */
+    TRAWL_NETSCAN_STOP,    /* *stop was set */
+    TRAWL_NETSCAN_RELOAD,  /* *reload was set (the caller clears it) */
+    TRAWL_NETSCAN_TICK,    /* tick seconds of wall time have passed */
+};
+
+struct trawl_netscan_loop {
+    volatile sig_atomic_t *stop;   /* checked before each packet, or NULL */
+    volatile sig_atomic_t *reload; /* checked before each packet, or NULL */
+    /* return after this many seconds of wall time, checked every 256 packets
+     * and at each idle timeout of a live capture; 0 = never */
+    double tick;
+};
+
+/* A scanner with its own decoder, flow table and protocol state, matching
+ * with m (which belongs to db; both must outlive their use here). opts
+ * strings are kept by pointer. Returns 0 and *ret, or < 0. */
+int trawl_netscan_new(const struct trawl_db *db, struct trawl_matcher *m,
+                      const struct trawl_netscan_opts *opts, struct trawl_netscan **ret,
+                      struct trawl_error *err);
+
+/* Reads and scans packets of pc until the end, an error, or a reason of
+ * loop. Can be called again after it returned >= 0. On a live capture's idle
+ * timeouts, flows idle past their timeout are ended. Returns an enum
+ * trawl_netscan_why, or < 0 when pc could not be read (err names the
+ * packet) or the hits could not be delivered. */
+int trawl_netscan_run(struct trawl_netscan *ns, struct trawl_pcap *pc,
+                      const struct trawl_netscan_loop *loop, struct trawl_error *err);
+
+/* Matches with another database from the next packet on (between two runs).
+ * Flows, stream carry windows and protocol state are kept: they hold input
+ * bytes, not indicators. The caller frees the old matcher and database
+ * after this, and should sync its sinks before (trawl_sinks_sync) when they
+ * aggregate hits of the old database. */
+void trawl_netscan_set_db(struct trawl_netscan *ns, const struct trawl_db *db,
+                          struct trawl_matcher *m, const char *db_id);
+
+/* Ends every flow: their stream tails and address hits are sent. */
+void trawl_netscan_flush(struct trawl_netscan *ns);
+
+/* Non-zero once hits could not be delivered (every sink failed). */
+int trawl_netscan_failed(const struct trawl_netscan *ns);
+
+void trawl_netscan_get_stats(const struct trawl_netscan *ns, struct trawl_netscan_stats *st);
+
+/* Frees without flushing. Accepts NULL. */
+void trawl_netscan_free(struct trawl_netscan *ns);
 
 #endif

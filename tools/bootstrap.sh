@@ -2,13 +2,14 @@
 # Installs the Debian 12 packages trawl needs, and only those that are missing.
 # As root it runs apt-get itself; otherwise it prints the exact command and stops.
 #   tools/bootstrap.sh           build dependencies
-#   tools/bootstrap.sh --test    build + test dependencies (Criterion, redis-server, clang for sanitizers)
+#   tools/bootstrap.sh --test    build + test dependencies (Criterion, redis-server, clang for sanitizers, tcpreplay)
 #   tools/bootstrap.sh --bench   build + benchmark peers (ripgrep, yara, igzip, GNU time)
 set -euo pipefail
 
 build=(gcc pkg-config meson ninja-build libhyperscan-dev libpcap-dev libjemalloc-dev
        zlib1g-dev libisal-dev libidn2-dev libjansson-dev libxml2-dev libhiredis-dev gzip)
-test=(libcriterion-dev iproute2 procps redis-server redis-tools clang libclang-rt-14-dev time)
+test=(libcriterion-dev iproute2 procps redis-server redis-tools clang libclang-rt-14-dev time
+      tcpreplay)
 bench=(ripgrep yara isal time gzip pigz)
 
 want=("${build[@]}")

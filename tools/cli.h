@@ -13,6 +13,7 @@
 int cmd_bench(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_live(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_submit(int argc, char **argv);

@@ -1,6 +1,4 @@
 /* trawl scan: scan files, directories, gzip archives and stdin. */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -10,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "sinks_cli.h"
 #include "trawl_engine.h"
 
 static const char help[] =
@@ -89,40 +88,42 @@ static void *progress_main(void *arg)
         }
         pthread_cond_timedwait(&p->cv, &p->mu, &ts);
         double el = trawl_now_mono() - p->t0;
-        if (p->done || el < 1.0)
-            continue;
+        if (p->done || el < 1.0) continue;
         uint64_t b = atomic_load(&p->bytes);
         fprintf(stderr, "\r\033[Ktrawl: %.1f MB scanned, %.0f MB/s, %.0f s", (double)b / 1e6,
                 (double)b / 1e6 / el, el);
         shown = true;
     }
     pthread_mutex_unlock(&p->mu);
-    if (shown)
-        fputs("\r\033[K", stderr);
+    if (shown) fputs("\r\033[K", stderr);
     return NULL;
 }
 
 int cmd_scan(int argc, char **argv)
 {
     static const struct option lopts[] = {
-        {"db", required_argument, NULL, 'd'},      {"threads", required_argument, NULL, 'j'},
-        {"output", required_argument, NULL, 'o'},  {"utf16", required_argument, NULL, 'U'},
-        {"chunk", required_argument, NULL, 'C'},   {"quiet", no_argument, NULL, 'q'},
-        {"progress", no_argument, NULL, 'P'},      {"help", no_argument, NULL, 'h'},
-        {"sink", required_argument, NULL, 'K'},    {"max-tlp", required_argument, NULL, 'T'},
-        {"redact", no_argument, NULL, 'R'},        {"aggregate", required_argument, NULL, 'A'},
+        {"db", required_argument, NULL, 'd'},
+        {"threads", required_argument, NULL, 'j'},
+        {"output", required_argument, NULL, 'o'},
+        {"utf16", required_argument, NULL, 'U'},
+        {"chunk", required_argument, NULL, 'C'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"progress", no_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},
+        {"sink", required_argument, NULL, 'K'},
+        {"max-tlp", required_argument, NULL, 'T'},
+        {"redact", no_argument, NULL, 'R'},
+        {"aggregate", required_argument, NULL, 'A'},
         {NULL, 0, NULL, 0},
     };
     struct trawl_scan_opts so;
     trawl_scan_opts_init(&so);
-    const char *dbpath = NULL, *out = NULL;
-    bool quiet = false, force_progress = false, redact = false;
-    const char *sink_specs[16];
-    size_t nsinks = 0;
-    enum trawl_tlp max_tlp = TRAWL_TLP_AMBER_STRICT;
-    double aggregate = 0;
+    const char *dbpath = NULL;
+    bool quiet = false, force_progress = false;
+    struct cli_sinks cs;
+    cli_sinks_init(&cs);
     unsigned long v;
-    int c;
+    int c, r;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":d:j:o:qh", lopts, NULL)) != -1) {
@@ -136,7 +137,11 @@ int cmd_scan(int argc, char **argv)
             so.threads = (unsigned)v;
             break;
         case 'o':
-            out = optarg;
+        case 'K':
+        case 'T':
+        case 'R':
+        case 'A':
+            if ((r = cli_sinks_opt(&cs, "scan", c, optarg))) return r;
             break;
         case 'U':
             if (!strcmp(optarg, "auto"))
@@ -156,25 +161,6 @@ int cmd_scan(int argc, char **argv)
         case 'q':
             quiet = true;
             break;
-        case 'K':
-            if (nsinks == 16)
-                return cli_usage_error("scan", "at most 16 sinks");
-            sink_specs[nsinks++] = optarg;
-            break;
-        case 'T':
-            if (trawl_tlp_parse(optarg, &max_tlp))
-                return cli_usage_error("scan", "unknown TLP '%s'", optarg);
-            break;
-        case 'R':
-            redact = true;
-            break;
-        case 'A': {
-            char *end;
-            aggregate = strtod(optarg, &end);
-            if (*end || !(aggregate > 0))
-                return cli_usage_error("scan", "--aggregate needs a number of seconds");
-            break;
-        }
         case 'P':
             force_progress = true;
             break;
@@ -187,8 +173,7 @@ int cmd_scan(int argc, char **argv)
             return cli_usage_error("scan", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (!dbpath)
-        return cli_usage_error("scan", "no database: give -d DB.tdb");
+    if (!dbpath) return cli_usage_error("scan", "no database: give -d DB.tdb");
     if (optind >= argc)
         return cli_usage_error("scan", "nothing to scan: give files, directories or '-'");
 
@@ -199,35 +184,7 @@ int cmd_scan(int argc, char **argv)
         cli_error("%s", trawl_error_str(&err, buf, sizeof(buf)));
         return EXIT_TROUBLE;
     }
-    struct trawl_sinks *sinks;
-    if (trawl_sinks_new(&sinks)) {
-        cli_error("out of memory");
-        trawl_db_close(db);
-        return EXIT_TROUBLE;
-    }
-    trawl_sinks_on_error(sinks, on_error, NULL);
-    trawl_sinks_set_aggregate(sinks, aggregate);
-    int fd = -1;
-    if (out && strcmp(out, "-")) {
-        fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0) {
-            cli_error("%s: cannot create: %s", out, strerror(errno));
-            trawl_sinks_free(sinks);
-            trawl_db_close(db);
-            return EXIT_TROUBLE;
-        }
-    }
-    if (fd >= 0 || !nsinks)
-        err.code = trawl_sinks_add_fd(sinks, fd >= 0 ? fd : 1, fd >= 0 ? out : "stdout",
-                                      max_tlp, redact, &err);
-    for (size_t i = 0; !err.code && i < nsinks; i++)
-        trawl_sinks_add(sinks, sink_specs[i], &err);
-    if (err.code) {
-        char buf[1100];
-        cli_error("%s", trawl_error_str(&err, buf, sizeof(buf)));
-        trawl_sinks_free(sinks);
-        if (fd >= 0)
-            close(fd);
+    if (cli_sinks_open(&cs, on_error)) {
         trawl_db_close(db);
         return EXIT_TROUBLE;
     }
@@ -242,17 +199,15 @@ int cmd_scan(int argc, char **argv)
     pthread_cond_init(&pr.cv, NULL);
     pthread_t pth;
     bool progress = !quiet && (force_progress || isatty(2));
-    if (progress && pthread_create(&pth, NULL, progress_main, &pr))
-        progress = false;
+    if (progress && pthread_create(&pth, NULL, progress_main, &pr)) progress = false;
 
-    so.sinks = sinks;
+    so.sinks = cs.sinks;
     so.on_error = on_error;
     so.stop = &stop_flag;
     trawl_cap_set_stop_flag(&stop_flag);
     so.progress = &pr.bytes;
     struct trawl_scan_stats st;
-    int r = trawl_scan_paths(db, (const char *const *)argv + optind, (size_t)(argc - optind), &so,
-                             &st);
+    r = trawl_scan_paths(db, (const char *const *)argv + optind, (size_t)(argc - optind), &so, &st);
     if (progress) {
         pthread_mutex_lock(&pr.mu);
         pr.done = 1;
@@ -260,12 +215,7 @@ int cmd_scan(int argc, char **argv)
         pthread_mutex_unlock(&pr.mu);
         pthread_join(pth, NULL);
     }
-    if (trawl_sinks_close(sinks))
-        st.write_failed = true;
-    if (fd >= 0 && close(fd)) {
-        cli_error("%s: %s", out, strerror(errno));
-        st.write_failed = true;
-    }
+    if (cli_sinks_close(&cs)) st.write_failed = true;
     if (!quiet) {
         fprintf(stderr, "trawl: %llu file(s), %.1f MB in %.2f s (%.0f MB/s), %llu hit(s)",
                 (unsigned long long)st.files, (double)st.bytes / 1e6, st.seconds,
@@ -280,24 +230,10 @@ int cmd_scan(int argc, char **argv)
             }
         fprintf(stderr, "%s, %llu error(s)%s\n", sep[0] == ',' ? "]" : "",
                 (unsigned long long)st.errors, st.interrupted ? ", interrupted" : "");
-        for (size_t i = 0; i < trawl_sinks_count(sinks); i++) {
-            struct trawl_sink_stats ss;
-            trawl_sinks_stats(sinks, i, &ss);
-            if (!ss.withheld && !ss.redacted && !ss.errors && !ss.spooled &&
-                trawl_sinks_count(sinks) == 1)
-                continue;
-            fprintf(stderr,
-                    "trawl: sink %s: %llu written, %llu withheld and %llu redacted by TLP "
-                    "ceiling, %llu spooled, %llu replayed, %llu rotation(s), %llu error(s)\n",
-                    trawl_sinks_name(sinks, i), (unsigned long long)ss.written,
-                    (unsigned long long)ss.withheld, (unsigned long long)ss.redacted,
-                    (unsigned long long)ss.spooled, (unsigned long long)ss.replayed,
-                    (unsigned long long)ss.rotations, (unsigned long long)ss.errors);
-        }
+        cli_sinks_summary(&cs);
     }
-    trawl_sinks_free(sinks);
+    cli_sinks_free(&cs);
     trawl_db_close(db);
-    if (r || st.write_failed || st.interrupted)
-        return EXIT_TROUBLE;
+    if (r || st.write_failed || st.interrupted) return EXIT_TROUBLE;
     return st.hits ? EXIT_HITS : EXIT_NOHITS;
 }

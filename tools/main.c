@@ -20,6 +20,7 @@ static const char usage[] =
     "  bench     vet an indicator set: cost, throughput, noisy and costly indicators\n"
     "  compile   load indicator files and write a compiled database (.tdb)\n"
     "  info      describe a compiled database\n"
+    "  live      capture on a network interface (span port) and match its traffic\n"
     "  scan      scan files, directories, gzip archives or stdin; JSON hits out\n"
     "  status    show a distributed scan: jobs queued, running, done, failed; workers\n"
     "  submit    queue scan jobs for workers on other machines (Redis Streams)\n"
@@ -29,6 +30,7 @@ static const char usage[] =
     "examples:\n"
     "  trawl compile -o iocs.tdb datasheets/*.csv feeds/intel.dat\n"
     "  trawl scan -d iocs.tdb /evidence/logs > hits.jsonl\n"
+    "  trawl live -d iocs.tdb -i eth1 --user trawl -o hits.jsonl\n"
     "  trawl info iocs.tdb\n"
     "  trawl triage --report incident.md hits.jsonl\n"
     "  trawl bench -d iocs.tdb --json > bench.json\n"
@@ -71,11 +73,9 @@ int cli_usage_error(const char *sub, const char *fmt, ...)
 bool cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
     char *end;
-    if (!s || !*s || *s == '-')
-        return false;
+    if (!s || !*s || *s == '-') return false;
     unsigned long v = strtoul(s, &end, 10);
-    if (*end || v > max)
-        return false;
+    if (*end || v > max) return false;
     *out = v;
     return true;
 }
@@ -96,26 +96,15 @@ int main(int argc, char **argv)
                trawl_cap_have_isal() ? "ISA-L" : "zlib");
         return 0;
     }
-    if (!strcmp(cmd, "bench"))
-        return cmd_bench(argc - 1, argv + 1);
-    if (!strcmp(cmd, "compile"))
-        return cmd_compile(argc - 1, argv + 1);
-    if (!strcmp(cmd, "info"))
-        return cmd_info(argc - 1, argv + 1);
-    if (!strcmp(cmd, "scan"))
-        return cmd_scan(argc - 1, argv + 1);
-    if (!strcmp(cmd, "status"))
-        return cmd_status(argc - 1, argv + 1);
-    if (!strcmp(cmd, "submit"))
-        return cmd_submit(argc - 1, argv + 1);
-    if (!strcmp(cmd, "triage"))
-        return cmd_triage(argc - 1, argv + 1);
-    if (!strcmp(cmd, "worker"))
-        return cmd_worker(argc - 1, argv + 1);
-    if (!strcmp(cmd, "live")) {
-        cli_error("'%s' is not available in this version yet", cmd);
-        return EXIT_TROUBLE;
-    }
+    if (!strcmp(cmd, "bench")) return cmd_bench(argc - 1, argv + 1);
+    if (!strcmp(cmd, "compile")) return cmd_compile(argc - 1, argv + 1);
+    if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
+    if (!strcmp(cmd, "live")) return cmd_live(argc - 1, argv + 1);
+    if (!strcmp(cmd, "scan")) return cmd_scan(argc - 1, argv + 1);
+    if (!strcmp(cmd, "status")) return cmd_status(argc - 1, argv + 1);
+    if (!strcmp(cmd, "submit")) return cmd_submit(argc - 1, argv + 1);
+    if (!strcmp(cmd, "triage")) return cmd_triage(argc - 1, argv + 1);
+    if (!strcmp(cmd, "worker")) return cmd_worker(argc - 1, argv + 1);
     fprintf(stderr, "trawl: unknown command '%s'\n%s", cmd, usage);
     return EXIT_TROUBLE;
 }

@@ -1,0 +1,151 @@
+/* Writes the small captures replayed by tests/live/run.sh (Ethernet, IPv4):
+ *   mkpcap main OUT    a DNS query for dns-ioc.trawl-test.net; an HTTP request
+ *                      with Host: http-ioc.trawl-test.org; a TCP flow to
+ *                      45.77.10.99; split-across.trawl-test.com cut across two
+ *                      TCP segments; a flow with nothing to find
+ *   mkpcap part N OUT  DNS queries from source port 1000+N for
+ *                      alpha-ioc.trawl-test.net and beta-ioc.trawl-test.net */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static FILE *out;
+static uint32_t npkt;
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    put16(p, (uint16_t)(v >> 16));
+    put16(p + 2, (uint16_t)v);
+}
+
+static uint32_t ip(int a, int b, int c, int d)
+{
+    return (uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | (uint32_t)d;
+}
+
+static uint16_t csum(const uint8_t *p, size_t n)
+{
+    uint32_t s = 0;
+    for (size_t i = 0; i + 1 < n; i += 2)
+        s += (uint32_t)p[i] << 8 | p[i + 1];
+    if (n & 1) s += (uint32_t)p[n - 1] << 8;
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)~s;
+}
+
+/* One frame: TCP when proto is 6 (seq, flags), UDP when 17. */
+static void frame(uint32_t src, uint32_t dst, uint16_t sp, uint16_t dp, uint8_t proto, uint32_t seq,
+                  uint32_t ack, uint8_t flags, const void *pl, size_t n)
+{
+    uint8_t fr[1600];
+    static const uint8_t mac[12] = {0x02, 0, 0, 0, 0, 0xb, 0x02, 0, 0, 0, 0, 0xa};
+    memcpy(fr, mac, 12);
+    put16(fr + 12, 0x0800);
+    uint8_t *iph = fr + 14;
+    size_t l4 = proto == 6 ? 20 : 8;
+    memset(iph, 0, 20 + l4);
+    iph[0] = 0x45;
+    put16(iph + 2, (uint16_t)(20 + l4 + n));
+    put16(iph + 4, (uint16_t)npkt);
+    iph[8] = 64;
+    iph[9] = proto;
+    put32(iph + 12, src);
+    put32(iph + 16, dst);
+    put16(iph + 10, csum(iph, 20));
+    uint8_t *t = iph + 20;
+    put16(t, sp);
+    put16(t + 2, dp);
+    if (proto == 6) {
+        put32(t + 4, seq);
+        put32(t + 8, ack);
+        t[12] = 0x50;
+        t[13] = flags;
+        put16(t + 14, 65535);
+    } else {
+        put16(t + 4, (uint16_t)(8 + n));
+    }
+    memcpy(t + l4, pl, n);
+    uint32_t len = (uint32_t)(14 + 20 + l4 + n);
+    npkt++;
+    uint32_t h[4] = {1700000000 + npkt / 10, (npkt % 10) * 1000, len, len};
+    fwrite(h, sizeof(h), 1, out);
+    fwrite(fr, len, 1, out);
+}
+
+static void dns_query(uint32_t src, uint16_t sport, const char *name)
+{
+    uint8_t m[300] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+    size_t n = 12;
+    while (*name) {
+        const char *dot = strchr(name, '.');
+        size_t l = dot ? (size_t)(dot - name) : strlen(name);
+        m[n++] = (uint8_t)l;
+        memcpy(m + n, name, l);
+        n += l;
+        name += l + (dot != NULL);
+    }
+    m[n++] = 0;
+    put16(m + n, 1); /* A */
+    put16(m + n + 2, 1);
+    n += 4;
+    frame(src, ip(10, 9, 0, 53), sport, 53, 17, 0, 0, 0, m, n);
+}
+
+/* A TCP connection: handshake, then the client's segments in order. */
+static void tcp_flow(uint32_t cli, uint16_t cport, uint32_t srv, uint16_t sport,
+                     const char *const *segs, int nsegs)
+{
+    uint32_t cs = 1000, ss = 5000;
+    frame(cli, srv, cport, sport, 6, cs++, 0, 0x02, "", 0);
+    frame(srv, cli, sport, cport, 6, ss++, cs, 0x12, "", 0);
+    frame(cli, srv, cport, sport, 6, cs, ss, 0x10, "", 0);
+    for (int i = 0; i < nsegs; i++) {
+        size_t n = strlen(segs[i]);
+        frame(cli, srv, cport, sport, 6, cs, ss, 0x18, segs[i], n);
+        cs += (uint32_t)n;
+        frame(srv, cli, sport, cport, 6, ss, cs, 0x10, "", 0);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3 || (strcmp(argv[1], "main") && (strcmp(argv[1], "part") || argc < 4))) {
+        fprintf(stderr, "usage: mkpcap main OUT | mkpcap part N OUT\n");
+        return 2;
+    }
+    const char *path = argv[argc - 1];
+    out = fopen(path, "wb");
+    if (!out) {
+        perror(path);
+        return 2;
+    }
+    uint32_t gh[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1 /* Ethernet */};
+    fwrite(gh, sizeof(gh), 1, out);
+    if (!strcmp(argv[1], "main")) {
+        dns_query(ip(10, 9, 0, 1), 40001, "dns-ioc.trawl-test.net");
+        static const char *const http[] = {
+            "GET /index.html HTTP/1.1\r\nHost: http-ioc.trawl-test.org\r\n"
+            "User-Agent: live-test\r\nAccept: */*\r\n\r\n"};
+        tcp_flow(ip(10, 9, 0, 2), 40002, ip(10, 9, 0, 80), 80, http, 1);
+        static const char *const tls[] = {"hello there"};
+        tcp_flow(ip(10, 9, 0, 3), 40003, ip(45, 77, 10, 99), 443, tls, 1);
+        static const char *const split[] = {"first segment ends in split-across.traw",
+                                            "l-test.com and the second goes on"};
+        tcp_flow(ip(10, 9, 0, 4), 40004, ip(10, 9, 0, 99), 4444, split, 2);
+        static const char *const none[] = {"nothing to see here\n"};
+        tcp_flow(ip(10, 9, 0, 5), 40005, ip(10, 9, 0, 98), 25, none, 1);
+    } else {
+        uint16_t sport = (uint16_t)(1000 + atoi(argv[2]));
+        dns_query(ip(10, 9, 0, 7), sport, "alpha-ioc.trawl-test.net");
+        dns_query(ip(10, 9, 0, 7), sport, "beta-ioc.trawl-test.net");
+    }
+    return fclose(out) ? 2 : 0;
+}

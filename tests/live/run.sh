@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# trawl live, for real: a network namespace with a veth pair (vA, vB), trawl
+# capturing on vA, tcpreplay sending generated captures (mkpcap) into vB.
+# Checks the hits (DNS field, HTTP Host, flow address, an indicator split
+# across TCP segments), the statistics lines, the exit status, a SIGHUP
+# reload between two replays (hits of each part attributed to their database),
+# --user dropping root, and a BPF filter. One line per check, "ok - NAME" or
+# "not ok - NAME: DETAIL", then "N passed, M failed".
+#
+# Usage: run.sh MKPCAP   (meson passes the helper's path)
+# Environment: TRAWL_BIN (required).
+# Needs root, iproute2 (ip netns) and tcpreplay; without them it prints
+# "skipped: WHY" and exits 77 (meson's skip status).
+set -u
+export LC_ALL=C
+
+MKPCAP=${1:-}
+TRAWL=${TRAWL_BIN:-}
+skip() {
+    echo "skipped: $1"
+    exit 77
+}
+[ -n "$TRAWL" ] && [ -x "$TRAWL" ] || {
+    echo "run.sh: TRAWL_BIN must name the built trawl binary" >&2
+    exit 2
+}
+[ -n "$MKPCAP" ] && [ -x "$MKPCAP" ] || {
+    echo "run.sh: give the mkpcap helper as the first argument" >&2
+    exit 2
+}
+MKPCAP=$(cd "$(dirname "$MKPCAP")" && pwd)/$(basename "$MKPCAP")
+TRAWL=$(cd "$(dirname "$TRAWL")" && pwd)/$(basename "$TRAWL")
+[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, raw capture)"
+command -v ip >/dev/null 2>&1 || skip "needs iproute2 (ip)"
+command -v tcpreplay >/dev/null 2>&1 || skip "needs tcpreplay (apt-get install tcpreplay)"
+
+NS=trawl-live-$$
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/trawl-live.XXXXXX") || exit 2
+PIDS=()
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+    ip netns del "$NS" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 2' INT TERM
+
+ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace"
+if ! { ip -n "$NS" link add vA type veth peer name vB &&
+    ip -n "$NS" link set vA up && ip -n "$NS" link set vB up; } 2>/dev/null; then
+    skip "cannot create a veth pair in a namespace"
+fi
+# no IPv6 router solicitations or MLD reports on the pair (fewer stray packets)
+ip netns exec "$NS" sh -c 'for i in vA vB; do
+    echo 1 >/proc/sys/net/ipv6/conf/$i/disable_ipv6; done' 2>/dev/null
+
+PASS=0
+FAIL=0
+ok() {
+    echo "ok - $1"
+    PASS=$((PASS + 1))
+}
+notok() {
+    echo "not ok - $1: $2"
+    FAIL=$((FAIL + 1))
+}
+# check NAME DETAIL COND...
+check() {
+    local name=$1 detail=$2
+    shift 2
+    if "$@"; then ok "$name"; else notok "$name" "$detail"; fi
+}
+has() { grep -q -F -- "$2" "$1"; }
+hasnt() { ! grep -q -F -- "$2" "$1"; }
+
+cd "$TMP" || exit 2
+chmod 755 "$TMP" # --user nobody reads the database for reloads
+"$MKPCAP" main main.pcap && "$MKPCAP" part 1 part1.pcap && "$MKPCAP" part 2 part2.pcap || exit 2
+printf '%s\n' dns-ioc.trawl-test.net http-ioc.trawl-test.org 45.77.10.99 \
+    split-across.trawl-test.com >main.txt
+printf '%s\n' alpha-ioc.trawl-test.net >a.txt
+printf '%s\n' beta-ioc.trawl-test.net >b.txt
+for db in main a b; do
+    "$TRAWL" compile -q -o $db.tdb $db.txt >/dev/null 2>&1 || {
+        echo "run.sh: trawl compile $db failed" >&2
+        exit 2
+    }
+done
+chmod 644 ./*.tdb
+
+# start NAME ARGS...: trawl live on vA in the namespace, hits to NAME.jsonl,
+# stderr to NAME.err; waits until it captures. Sets LIVE_PID.
+start() {
+    local name=$1
+    shift
+    ip netns exec "$NS" "$TRAWL" live -i vA -o "$name.jsonl" "$@" 2>"$name.err" &
+    LIVE_PID=$!
+    PIDS+=("$LIVE_PID")
+    wait_for "$name.err" "capturing" 50
+}
+# wait_for FILE TEXT TENTHS: until FILE holds TEXT (or the time is up)
+wait_for() {
+    local i
+    for ((i = 0; i < $3; i++)); do
+        grep -q -F -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+replay() { ip netns exec "$NS" tcpreplay -q -t -i vB "$1" >/dev/null 2>&1; }
+# stop: SIGTERM, then the exit status in RC
+stop() {
+    kill -TERM "$LIVE_PID"
+    wait "$LIVE_PID"
+    RC=$?
+}
+
+# ---- hits from a replayed capture ----------------------------------------------------
+if start main -d main.tdb --stats 1; then
+    ok "live: capture opened on vA"
+else
+    notok "live: capture opened on vA" "$(head -c 300 main.err)"
+fi
+replay main.pcap
+wait_for main.jsonl '"field":"dns.query"' 30
+sleep 1.2 # at least one statistics line
+stop
+check "live: exit status 0 with hits" "status $RC" [ "$RC" = 0 ]
+check "live: DNS query field hit" "$(head -c 300 main.jsonl)" \
+    grep -q '"value":"dns-ioc.trawl-test.net".*"file":"vA".*"proto":"UDP".*"field":"dns.query"' \
+    main.jsonl
+check "live: HTTP Host hit in the TCP stream" "no http-ioc hit" \
+    grep -q '"value":"http-ioc.trawl-test.org".*"proto":"TCP".*"dest_port":80\|"value":"http-ioc.trawl-test.org".*"dest_port":80.*"proto":"TCP"' \
+    main.jsonl
+check "live: flow address hit" "no ip.dst hit" \
+    grep -q '"value":"45.77.10.99".*"field":"ip.dst"' main.jsonl
+check "live: indicator split across two segments hits once" \
+    "$(grep -c split-across main.jsonl) hits" \
+    [ "$(grep -c '"value":"split-across.trawl-test.com"' main.jsonl)" = 1 ]
+check "live: every hit names the database" "hit without \"db\"" \
+    [ "$(grep -c '"db":"[0-9a-f]\{16\}"' main.jsonl)" = "$(wc -l <main.jsonl)" ]
+check "live: periodic statistics with kernel drops" "$(cat main.err)" \
+    grep -q 'packets, .* MB scanned, .* hit(s), .* flows active, kernel: .* received, 0 dropped' \
+    main.err
+check "live: final summary after SIGTERM" "$(tail -2 main.err)" has main.err "stopped after"
+
+# ---- SIGHUP reload: part 1 with database A, part 2 with database B -------------------
+cp a.tdb live.tdb
+start reload -d live.tdb --stats 0
+replay part1.pcap
+wait_for reload.jsonl alpha-ioc 30
+cp b.tdb live.tdb.tmp && mv live.tdb.tmp live.tdb
+kill -HUP "$LIVE_PID"
+if wait_for reload.err "database reloaded" 30; then
+    ok "reload: SIGHUP reloads the database"
+else
+    notok "reload: SIGHUP reloads the database" "$(cat reload.err)"
+fi
+replay part2.pcap
+wait_for reload.jsonl beta-ioc 30
+# a damaged file is refused and the capture goes on with B
+echo "not a database" >live.tdb.tmp && mv live.tdb.tmp live.tdb
+kill -HUP "$LIVE_PID"
+wait_for reload.err "reload failed" 30
+stop
+check "reload: exit status 0" "status $RC" [ "$RC" = 0 ]
+p1=$(grep '"src_port":1001' reload.jsonl)
+p2=$(grep '"src_port":1002' reload.jsonl)
+db1=$(printf '%s\n' "$p1" | grep -o '"db":"[0-9a-f]*"' | sort -u)
+db2=$(printf '%s\n' "$p2" | grep -o '"db":"[0-9a-f]*"' | sort -u)
+check "reload: part 1 hits indicator A only" "$p1" \
+    [ "$(printf '%s\n' "$p1" | grep -c alpha-ioc)" = 1 -a "$(printf '%s\n' "$p1" | grep -c beta-ioc)" = 0 ]
+check "reload: part 2 hits indicator B only" "$p2" \
+    [ "$(printf '%s\n' "$p2" | grep -c beta-ioc)" = 1 -a "$(printf '%s\n' "$p2" | grep -c alpha-ioc)" = 0 ]
+check "reload: hits carry their database's checksum" "'$db1' vs '$db2'" \
+    [ -n "$db1" -a -n "$db2" -a "$db1" != "$db2" ]
+check "reload: a damaged database is refused, the old one kept" "$(cat reload.err)" \
+    grep -q "reload failed, keeping database ${db2:6:16}" reload.err
+
+# ---- --user drops root ---------------------------------------------------------------
+if id nobody >/dev/null 2>&1; then
+    start user -d main.tdb --user nobody --stats 0
+    uid=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$LIVE_PID/status" 2>/dev/null)
+    nob=$(id -u nobody)
+    check "user: runs as nobody after opening the capture" "Uid: $uid" \
+        [ "$uid" = "$nob $nob $nob $nob" ]
+    replay main.pcap
+    wait_for user.jsonl dns-ioc 30
+    cp main.tdb live.tdb
+    kill -HUP "$LIVE_PID"
+    wait_for user.err "reload" 30
+    stop
+    check "user: capture goes on without root" "$(cat user.err)" has user.jsonl dns-ioc
+    check "user: the database can still be reloaded" "$(cat user.err)" \
+        has user.err "database reloaded"
+    check "user: exit status 0" "status $RC" [ "$RC" = 0 ]
+    if ip netns exec "$NS" "$TRAWL" live -d main.tdb -i vA --user no-such-user-$$ -q \
+        >/dev/null 2>bad.err; then RC=0; else RC=$?; fi
+    check "user: an unknown user is an error" "status $RC: $(cat bad.err)" \
+        [ "$RC" = 2 -a -s bad.err ]
+else
+    echo "ok - user: # SKIP no user 'nobody'"
+fi
+
+# ---- BPF filter ----------------------------------------------------------------------
+start filter -d main.tdb -f 'udp port 53' --stats 0
+replay main.pcap
+wait_for filter.jsonl dns-ioc 30
+sleep 0.3
+stop
+check "filter: DNS hit kept" "$(cat filter.err)" has filter.jsonl dns-ioc.trawl-test.net
+check "filter: TCP hits filtered out" "$(grep -v dns-ioc filter.jsonl | head -c 300)" \
+    [ "$(grep -c -v dns-ioc filter.jsonl)" = 0 ]
+if ip netns exec "$NS" "$TRAWL" live -d main.tdb -i vA -f 'port port' -q \
+    >/dev/null 2>badf.err; then RC=0; else RC=$?; fi
+check "filter: a bad filter is an error" "status $RC: $(cat badf.err)" \
+    [ "$RC" = 2 ] && has badf.err "filter"
+
+# ---- no hits: exit status 1 ----------------------------------------------------------
+start none -d b.tdb --stats 0
+replay main.pcap
+sleep 0.5
+stop
+check "none: exit status 1 without hits" "status $RC" [ "$RC" = 1 ]
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
