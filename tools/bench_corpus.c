@@ -455,3 +455,116 @@ int bench_corpus_write(FILE *f, uint64_t bytes, uint64_t seed, uint64_t *lines)
     if (lines) *lines = nl;
     return 0;
 }
+
+/* ---- benign traffic ------------------------------------------------------- */
+
+static void pcap_put16(uint8_t *p, unsigned v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+/* One Ethernet/IPv4 frame around an L4 header and payload into frame;
+ * returns its length. */
+static size_t frame_ipv4(uint8_t *frame, const uint8_t src[4], const uint8_t dst[4], int proto,
+                         const uint8_t *l4, size_t l4len)
+{
+    static const uint8_t macs[12] = {0x00, 0x1b, 0x21, 0x3a, 0x4c, 0x5d,
+                                     0x00, 0x0c, 0x29, 0x7e, 0x8f, 0x90};
+    memcpy(frame, macs, 12);
+    pcap_put16(frame + 12, 0x0800);
+    uint8_t *ip = frame + 14;
+    memset(ip, 0, 20);
+    ip[0] = 0x45;
+    pcap_put16(ip + 2, (unsigned)(20 + l4len));
+    ip[8] = 64;
+    ip[9] = (uint8_t)proto;
+    memcpy(ip + 12, src, 4);
+    memcpy(ip + 16, dst, 4);
+    uint32_t sum = 0;
+    for (int i = 0; i < 20; i += 2)
+        sum += (uint32_t)ip[i] << 8 | ip[i + 1];
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    pcap_put16(ip + 10, ~sum & 0xffff);
+    memcpy(ip + 20, l4, l4len);
+    return 14 + 20 + l4len;
+}
+
+static void parse_v4(const char *s, uint8_t out[4])
+{
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    sscanf(s, "%u.%u.%u.%u", &a, &b, &c, &d);
+    out[0] = (uint8_t)a, out[1] = (uint8_t)b, out[2] = (uint8_t)c, out[3] = (uint8_t)d;
+}
+
+int bench_corpus_write_pcap(FILE *f, uint64_t packets, uint64_t seed)
+{
+    struct gen g = {.r = {seed * 0xbf58476d1ce4e5b9ULL + 0x74726166ULL}, .t = 1763856000};
+    static const uint8_t ghdr[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2,    0,    4, 0, 0, 0, 0, 0,
+                                     0,    0,    0,    0,    0xff, 0xff, 0, 0, 1, 0, 0, 0};
+    if (fwrite(ghdr, 1, sizeof(ghdr), f) != sizeof(ghdr)) return -1;
+    char host[600], req[1400];
+    uint8_t l4[1600], frame[1700];
+    for (uint64_t i = 0; i < packets; i++) {
+        g.t += below(&g.r, 2);
+        uint8_t cli[4] = {10, (uint8_t)below(&g.r, 4), (uint8_t)below(&g.r, 256),
+                          (uint8_t)(2 + below(&g.r, 250))};
+        g.p = host;
+        put_host(&g);
+        *g.p = 0;
+        size_t l4len;
+        uint8_t srv[4];
+        int proto;
+        if (below(&g.r, 100) < 45) { /* a DNS query to a public resolver */
+            parse_v4(PICK(&g.r, RESOLVERS), srv);
+            uint8_t *u = l4, *q = l4 + 8 + 12, *lab = q;
+            memset(l4, 0, 20);
+            pcap_put16(u, 1024 + below(&g.r, 60000));
+            pcap_put16(u + 2, 53);
+            pcap_put16(u + 8, below(&g.r, 65536));
+            pcap_put16(u + 10, 0x0100);
+            pcap_put16(u + 12, 1);
+            for (const char *s = host;;) { /* dotted name to length-prefixed labels */
+                const char *dot = strchr(s, '.');
+                size_t n = dot ? (size_t)(dot - s) : strlen(s);
+                *lab++ = (uint8_t)n;
+                memcpy(lab, s, n);
+                lab += n;
+                if (!dot) break;
+                s = dot + 1;
+            }
+            *lab++ = 0;
+            pcap_put16(lab, 1);
+            pcap_put16(lab + 2, 1);
+            lab += 4;
+            l4len = (size_t)(lab - l4);
+            pcap_put16(u + 4, (unsigned)l4len);
+            proto = 17;
+        } else { /* an HTTP request in one segment */
+            parse_v4(PICK(&g.r, POPULAR_IPS), srv);
+            int n = snprintf(req, sizeof(req),
+                             "GET /%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\n"
+                             "Accept: */*\r\n\r\n",
+                             PICK(&g.r, PATHS), host, PICK(&g.r, UAS));
+            size_t rl = n > 0 && (size_t)n < sizeof(req) ? (size_t)n : 0;
+            memset(l4, 0, 20);
+            pcap_put16(l4, 1024 + below(&g.r, 60000));
+            pcap_put16(l4 + 2, 80);
+            uint32_t seq = (uint32_t)rnd(&g.r);
+            l4[4] = (uint8_t)(seq >> 24), l4[5] = (uint8_t)(seq >> 16);
+            l4[6] = (uint8_t)(seq >> 8), l4[7] = (uint8_t)seq;
+            l4[12] = 5 << 4;
+            l4[13] = 0x18; /* PSH ACK */
+            pcap_put16(l4 + 14, 65535);
+            memcpy(l4 + 20, req, rl);
+            l4len = 20 + rl;
+            proto = 6;
+        }
+        size_t fl = frame_ipv4(frame, cli, srv, proto, l4, l4len);
+        uint32_t rec[4] = {(uint32_t)g.t, (uint32_t)below(&g.r, 1000000), (uint32_t)fl,
+                           (uint32_t)fl};
+        if (fwrite(rec, 4, 4, f) != 4 || fwrite(frame, 1, fl, f) != fl) return -1;
+    }
+    return 0;
+}

@@ -14,4 +14,9 @@
  * when writing failed (errno set). *lines gets the number of lines. */
 int bench_corpus_write(FILE *f, uint64_t bytes, uint64_t seed, uint64_t *lines);
 
+/* Writes a deterministic benign capture of `packets` Ethernet/IPv4 frames:
+ * DNS queries to public resolvers and single-segment HTTP requests, for the
+ * same popular and random hosts as the logs. Returns 0 or -1 (errno). */
+int bench_corpus_write_pcap(FILE *f, uint64_t packets, uint64_t seed);
+
 #endif

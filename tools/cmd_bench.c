@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <hs/hs.h>
@@ -39,9 +40,10 @@ static const char help[] =
     "  - cost: throughput without each type group, and short literals (< 4 bytes) and\n"
     "    regexes priced one by one;\n"
     "  - recommendations, and with --compare the difference to an older set.\n"
-    "The corpus is the files and directories given (gzip is read; pcap is not scannable\n"
-    "yet), or else a generated benign corpus of proxy, DNS, web, syslog, mail,\n"
-    "firewall and EDR logs. See docs/bench.md.\n"
+    "The corpus is the files and directories given (gzip is read; pcap/pcapng are\n"
+    "scanned as traffic), or else a generated benign corpus of proxy, DNS, web,\n"
+    "syslog, mail, firewall and EDR logs plus a capture of DNS and HTTP traffic.\n"
+    "See docs/bench.md.\n"
     "\n"
     "options:\n"
     "  -d, --db FILE             compiled database to vet (else IOCFILEs are compiled)\n"
@@ -456,6 +458,7 @@ struct bench {
     /* corpus */
     bool generated;
     char tmpcorpus[4096];
+    char tmppcap[4200];
     const char *paths[MAX_CORPUS];
     size_t npaths;
     uint64_t bytes, lines, files, skipped_pcap, read_errors;
@@ -822,11 +825,12 @@ out:
 /* ---- corpus ---------------------------------------------------------------- */
 
 /* The temporary corpus is removed when the run is interrupted, too. */
-static char tmp_corpus[4096];
+static char tmp_corpus[4096], tmp_pcap[4200];
 
 static void on_signal(int sig)
 {
     if (tmp_corpus[0]) unlink(tmp_corpus);
+    if (tmp_pcap[0]) unlink(tmp_pcap);
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -879,6 +883,17 @@ static int make_corpus(struct bench *b)
     }
     b->paths[0] = b->tmpcorpus;
     b->npaths = 1;
+    /* and traffic: a capture beside it, one packet per 2 KiB of logs */
+    snprintf(b->tmppcap, sizeof(b->tmppcap), "%s.pcap", b->tmpcorpus);
+    if (!b->save_corpus) memcpy(tmp_pcap, b->tmppcap, sizeof(tmp_pcap));
+    progress(b, "generating benign traffic in %s", b->tmppcap);
+    f = fopen(b->tmppcap, "we");
+    if (!f || bench_corpus_write_pcap(f, (b->corpus_mb << 20) / 2048, b->seed) || fclose(f)) {
+        cli_error("%s: cannot write: %s", b->tmppcap, strerror(errno));
+        return -1;
+    }
+    b->paths[1] = b->tmppcap;
+    b->npaths = 2;
     return 0;
 }
 
@@ -981,6 +996,56 @@ static int noise_stream(struct noise *ns, struct trawl_src *src, const char *pat
     }
 }
 
+/* A capture: the network scan (flows, reassembly, DNS and HTTP fields)
+ * writes its hits to a memory file, whose indicator ids are then counted. */
+static int noise_capture(struct noise *ns, const char *path)
+{
+    struct bench *b = ns->b;
+    struct trawl_error err = {0};
+    struct trawl_sinks *sinks = NULL;
+    struct trawl_netscan *net = NULL;
+    struct trawl_pcap *pc = NULL;
+    int r = -1, fd = memfd_create("trawl-bench-hits", MFD_CLOEXEC);
+    if (fd < 0 || trawl_sinks_new(&sinks) ||
+        trawl_sinks_add_fd(sinks, fd, "count", TRAWL_TLP_RED, false, &err))
+        goto out;
+    struct trawl_netscan_opts no = {.sinks = sinks, .name = path};
+    if (trawl_pcap_open(path, 0, &pc, &err) || trawl_netscan_new(b->db, ns->m, &no, &net, &err))
+        goto out;
+    struct trawl_netscan_loop loop = {0};
+    if (trawl_netscan_run(net, pc, &loop, &err) < 0) goto out;
+    trawl_netscan_flush(net);
+    struct trawl_netscan_stats st;
+    trawl_netscan_get_stats(net, &st);
+    b->bytes += st.bytes;
+    if (trawl_sinks_close(sinks)) goto out;
+    off_t size = lseek(fd, 0, SEEK_END);
+    char *text = size > 0 ? malloc((size_t)size + 1) : NULL;
+    if (size > 0 && (!text || pread(fd, text, (size_t)size, 0) != size)) {
+        free(text);
+        goto out;
+    }
+    static const char key[] = "\"ioc\":{\"id\":";
+    for (char *p = text; p && (p = strstr(p, key)) != NULL;) {
+        p += sizeof(key) - 1;
+        unsigned long id = strtoul(p, &p, 10);
+        if (id < trawl_db_count(b->db)) {
+            b->hits[id]++;
+            b->hits_by_type[b->types[id]]++;
+            b->total_hits++;
+        }
+    }
+    free(text);
+    r = 0;
+out:
+    if (r && err.msg[0]) report_error(&err);
+    trawl_netscan_free(net);
+    trawl_pcap_close(pc);
+    trawl_sinks_free(sinks);
+    if (fd >= 0) close(fd);
+    return r;
+}
+
 static int noise_file(void *ud, const char *path, const struct stat *st)
 {
     (void)st;
@@ -995,8 +1060,9 @@ static int noise_file(void *ud, const char *path, const struct stat *st)
     }
     enum trawl_input_kind k = trawl_src_kind(src);
     if (k == TRAWL_IN_PCAP || k == TRAWL_IN_PCAPNG) {
-        b->skipped_pcap++;
         trawl_src_close(src);
+        b->files++;
+        if (noise_capture(ns, path)) b->read_errors++;
         return 0;
     }
     b->files++;
@@ -1581,8 +1647,8 @@ static const char *corpus_kind(const struct bench *b)
 }
 
 #define TRAFFIC_NOTE                                                                               \
-    "traffic (pcap/pcapng) is not scannable yet: network capture support comes with the "          \
-    "network issue; the benign corpus is logs only"
+    "captures (pcap/pcapng) are scanned as network traffic: flow addresses, reassembled TCP, "     \
+    "UDP, DNS and HTTP fields; their MB are payload bytes"
 
 static void print_json(struct bench *b, const struct recs *rc, FILE *f)
 {
@@ -2201,6 +2267,8 @@ out:
     if (b->generated && !b->save_corpus && b->tmpcorpus[0]) {
         unlink(b->tmpcorpus);
         tmp_corpus[0] = 0;
+        if (b->tmppcap[0]) unlink(b->tmppcap);
+        tmp_pcap[0] = 0;
     }
     for (size_t i = 0; i < rc.n; i++)
         free(rc.v[i]);
