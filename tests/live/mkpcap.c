@@ -4,7 +4,9 @@
  *                      45.77.10.99; split-across.trawl-test.com cut across two
  *                      TCP segments; a flow with nothing to find
  *   mkpcap part N OUT  DNS queries from source port 1000+N for
- *                      alpha-ioc.trawl-test.net and beta-ioc.trawl-test.net */
+ *                      alpha-ioc.trawl-test.net and beta-ioc.trawl-test.net
+ *   mkpcap flood N OUT N SYNs of N distinct flows (a SYN flood), then the
+ *                      DNS query and the split indicator of "main" */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,8 +119,9 @@ static void tcp_flow(uint32_t cli, uint16_t cport, uint32_t srv, uint16_t sport,
 
 int main(int argc, char **argv)
 {
-    if (argc < 3 || (strcmp(argv[1], "main") && (strcmp(argv[1], "part") || argc < 4))) {
-        fprintf(stderr, "usage: mkpcap main OUT | mkpcap part N OUT\n");
+    if (argc < 3 || (strcmp(argv[1], "main") &&
+                     ((strcmp(argv[1], "part") && strcmp(argv[1], "flood")) || argc < 4))) {
+        fprintf(stderr, "usage: mkpcap main OUT | mkpcap part N OUT | mkpcap flood N OUT\n");
         return 2;
     }
     const char *path = argv[argc - 1];
@@ -142,6 +145,16 @@ int main(int argc, char **argv)
         tcp_flow(ip(10, 9, 0, 4), 40004, ip(10, 9, 0, 99), 4444, split, 2);
         static const char *const none[] = {"nothing to see here\n"};
         tcp_flow(ip(10, 9, 0, 5), 40005, ip(10, 9, 0, 98), 25, none, 1);
+    } else if (!strcmp(argv[1], "flood")) {
+        long n = atol(argv[2]);
+        for (long i = 0; i < n; i++)
+            frame(ip(10, (int)(i >> 16 & 255), (int)(i >> 8 & 255), (int)(i & 255)),
+                  ip(192, 0, 2, 1), (uint16_t)(1024 + i % 60000), 80, 6, (uint32_t)i, 0,
+                  0x02 /* SYN */, NULL, 0);
+        dns_query(ip(10, 9, 0, 1), 40001, "dns-ioc.trawl-test.net");
+        static const char *const split[] = {"first segment ends in split-across.traw",
+                                            "l-test.com and the second goes on"};
+        tcp_flow(ip(10, 9, 0, 4), 40004, ip(10, 9, 0, 99), 4444, split, 2);
     } else {
         uint16_t sport = (uint16_t)(1000 + atoi(argv[2]));
         dns_query(ip(10, 9, 0, 7), sport, "alpha-ioc.trawl-test.net");
