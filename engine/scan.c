@@ -183,7 +183,8 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 }
 
 /* After a jump out of Hyperscan the scratch is still marked in use: the
- * worker starts over with a new matcher. */
+ * worker starts over with a new matcher. (Hyperscan refuses to free a scratch
+ * in use, so its few KB stay allocated: a price paid once per such file.) */
 static void recover(struct worker *w, const char *path, size_t at, struct mapped *m)
 {
     struct scan *s = w->s;
