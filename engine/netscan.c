@@ -156,6 +156,8 @@ static void stream_bytes(struct trawl_netscan *ns, struct dirstate *d,
         ns->win = w;
         ns->wincap = need;
     }
+    if (!need) /* nothing carried, nothing new (an empty final tail) */
+        return;
     memcpy(ns->win, d->carry, d->ncarry);
     if (add) memcpy(ns->win + d->ncarry, c->data, add);
     uint64_t base_off = d->end - d->ncarry;
