@@ -74,8 +74,7 @@ static void frame(uint32_t src, uint32_t dst, uint16_t sp, uint16_t dp, uint8_t 
     } else {
         put16(t + 4, (uint16_t)(8 + n));
     }
-    if (n)
-        memcpy(t + l4, pl, n);
+    if (n) memcpy(t + l4, pl, n);
     uint32_t len = (uint32_t)(14 + 20 + l4 + n);
     npkt++;
     uint32_t h[4] = {1700000000 + npkt / 10, (npkt % 10) * 1000, len, len};
