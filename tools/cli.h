@@ -20,6 +20,10 @@ int cmd_submit(int argc, char **argv);
 int cmd_triage(int argc, char **argv);
 int cmd_worker(int argc, char **argv);
 
+/* Prints a problem of the engine ("trawl: where: msg") on stderr; the
+ * on_error callback of scans and sinks. */
+void cli_report(void *ud, const char *where, const char *msg);
+
 /* "trawl: " + message on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1122,15 +1122,6 @@ static int cmp_double(const void *x, const void *y)
     return a < c ? -1 : a > c;
 }
 
-static void scan_err(void *ud, const char *where, const char *msg)
-{
-    (void)ud;
-    if (where && *where)
-        fprintf(stderr, "trawl: %s: %s\n", where, msg);
-    else
-        fprintf(stderr, "trawl: %s\n", msg);
-}
-
 static double cpu_seconds(void)
 {
     struct rusage ru;
@@ -1159,7 +1150,7 @@ static int scan_once(struct bench *b, const struct trawl_db *db, unsigned thread
     trawl_scan_opts_init(&so);
     so.threads = threads;
     so.sinks = sinks;
-    so.on_error = scan_err;
+    so.on_error = cli_report;
     struct trawl_scan_stats st;
     double c0 = cpu_seconds();
     int rc = trawl_scan_paths(db, b->paths, b->npaths, &so, &st);

@@ -75,15 +75,6 @@ static void on_hup(int sig)
     reload_flag = 1;
 }
 
-static void on_error(void *ud, const char *where, const char *msg)
-{
-    (void)ud;
-    if (where && *where)
-        fprintf(stderr, "trawl: %s: %s\n", where, msg);
-    else
-        fprintf(stderr, "trawl: %s\n", msg);
-}
-
 static void print_err(const struct trawl_error *err)
 {
     char buf[1100];
@@ -277,7 +268,7 @@ int cmd_live(int argc, char **argv)
         goto out;
     }
     /* output files are created before privileges are dropped */
-    if (cli_sinks_open(&cs, on_error)) goto out;
+    if (cli_sinks_open(&cs, cli_report)) goto out;
     if (trawl_pcap_open_live(iface, (uint32_t)snaplen, promisc, &lv.pc, &err) ||
         (filter && trawl_pcap_set_filter(lv.pc, filter, &err))) {
         print_err(&err);

@@ -56,15 +56,6 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
-static void on_error(void *ud, const char *where, const char *msg)
-{
-    (void)ud;
-    if (where && *where)
-        fprintf(stderr, "trawl: %s: %s\n", where, msg);
-    else
-        fprintf(stderr, "trawl: %s\n", msg);
-}
-
 struct progress {
     _Atomic uint64_t bytes;
     volatile int done;
@@ -184,7 +175,7 @@ int cmd_scan(int argc, char **argv)
         cli_error("%s", trawl_error_str(&err, buf, sizeof(buf)));
         return EXIT_TROUBLE;
     }
-    if (cli_sinks_open(&cs, on_error)) {
+    if (cli_sinks_open(&cs, cli_report)) {
         trawl_db_close(db);
         return EXIT_TROUBLE;
     }
@@ -202,7 +193,7 @@ int cmd_scan(int argc, char **argv)
     if (progress && pthread_create(&pth, NULL, progress_main, &pr)) progress = false;
 
     so.sinks = cs.sinks;
-    so.on_error = on_error;
+    so.on_error = cli_report;
     so.stop = &stop_flag;
     trawl_cap_set_stop_flag(&stop_flag);
     so.progress = &pr.bytes;

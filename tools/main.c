@@ -49,6 +49,15 @@ void cli_error(const char *fmt, ...)
     va_end(ap);
 }
 
+void cli_report(void *ud, const char *where, const char *msg)
+{
+    (void)ud;
+    if (where && *where)
+        fprintf(stderr, "trawl: %s: %s\n", where, msg);
+    else
+        fprintf(stderr, "trawl: %s\n", msg);
+}
+
 void cli_warn(const char *fmt, ...)
 {
     va_list ap;
