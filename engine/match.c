@@ -190,6 +190,20 @@ static bool literal_ok(const struct ctx *c, const struct trawl_db_pat *p, size_t
     }
 }
 
+/* Hyperscan matched the last TRAWL_HS_LIT_MAX bytes of a longer literal:
+ * compare the bytes before them, ignoring ASCII case as Hyperscan does. */
+static bool head_ok(const struct ctx *c, const struct trawl_db_pat *p, size_t start)
+{
+    const struct trawl_db_ioc *ioc = &c->m->db->iocs[p->ioc];
+    const uint8_t *v = (const uint8_t *)c->m->db->strings + ioc->value_off;
+    const uint8_t *b = c->base + start;
+    size_t n = (size_t)p->len - TRAWL_HS_LIT_MAX;
+    if (ioc->value_len != p->len) return false;
+    for (size_t i = 0; i < n; i++)
+        if (trawl_lower((char)b[i]) != trawl_lower((char)v[i])) return false;
+    return true;
+}
+
 static int on_literal(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                       void *ud)
 {
@@ -201,6 +215,7 @@ static int on_literal(unsigned id, unsigned long long from, unsigned long long t
     if (end < p->len) return 0;
     size_t start = end - p->len;
     if (start < c->lo || start >= c->hi) return 0;
+    if (p->len > TRAWL_HS_LIT_MAX && !head_ok(c, p, start)) return 0;
     if (literal_ok(c, p, start, end)) push_hit(c, start, p->len, p->ioc, p->utf16);
     return 0;
 }

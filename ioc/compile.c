@@ -106,7 +106,9 @@ static int add_pat(struct builder *b, struct litvec *v, uint32_t ioc, const char
         return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "indicator longer than 64 KiB");
     if (len > b->max_len) b->max_len = (uint32_t)len;
     int r = trawl_buf_put(&b->pats, &p, sizeof(p));
-    return r ? r : lit_push(v, &b->litbytes, s, len, id);
+    /* Hyperscan sees at most the last TRAWL_HS_LIT_MAX bytes (db_internal.h) */
+    size_t cut = len > TRAWL_HS_LIT_MAX ? len - TRAWL_HS_LIT_MAX : 0;
+    return r ? r : lit_push(v, &b->litbytes, s + cut, len - cut, id);
 }
 
 static int add_lit(struct builder *b, uint32_t ioc, const char *s, enum trawl_verify verify)

@@ -13,7 +13,20 @@
 #include "trawl_ioc.h"
 
 #define TRAWL_DB_MAGIC "TRAWLDB\0"
-#define TRAWL_DB_VERSION 2u
+/* 3: literals longer than TRAWL_HS_LIT_MAX are given to Hyperscan as their
+ * last TRAWL_HS_LIT_MAX bytes (see there). */
+#define TRAWL_DB_VERSION 3u
+
+/* Longest literal handed to Hyperscan. Hyperscan 5.4.0 (Debian 12) has a
+ * bug in its literal-API runtime (intel/hyperscan#303, fixed in 5.4.1):
+ * hs_scan can fail with HS_UNKNOWN_ERROR on certain data once the set holds
+ * a literal of 33 bytes or more, which is when Rose checks long literals
+ * itself. A longer indicator is compiled as its last 32 bytes, and the
+ * engine compares the bytes before them when the suffix matches (they are
+ * usually the shared part of URLs, "https://www.", so the suffix also keeps
+ * the set distinct). tests/fuzz/corpus/fuzz_roundtrip holds the input that
+ * found it. */
+#define TRAWL_HS_LIT_MAX 32u
 
 /* One indicator, fixed width, as stored in the file. */
 struct trawl_db_ioc {

@@ -364,6 +364,71 @@ Test(match_url, query_only, .init = setup, .fini = teardown)
     expect("https://a.example.com/dl?id=abc", "");
 }
 
+/* Literals longer than TRAWL_HS_LIT_MAX reach Hyperscan as their last 32
+ * bytes; the bytes before are compared by the engine with the same rules. */
+Test(match_long, head_compared_with_type_rules, .init = setup, .fini = teardown)
+{
+    add(TRAWL_T_URL, 0, "https://files.example.org/Share/Download/AbCdEf0123456789/x.zip");
+    add(TRAWL_T_DOMAIN, 0, "a-very-long-subdomain-name.of.a.dynamic-dns-provider.example");
+    add(TRAWL_T_STRING, 0, "Cased Marker Head ---- and the last thirty-two bytes!");
+    build();
+    /* scheme and host caseless, path cased, also inside the head */
+    expect("GET HTTPS://FILES.EXAMPLE.ORG/Share/Download/AbCdEf0123456789/x.zip?q",
+           "4:https://files.example.org/Share/Download/AbCdEf0123456789/x.zip");
+    expect("https://files.example.org/share/Download/AbCdEf0123456789/x.zip", "");
+    /* same last 32 bytes, another head */
+    expect("https://files.example.net/Share/Download/AbCdEf0123456789/x.zip", "");
+    expect("xhttps://files.example.org/Share/Download/AbCdEf0123456789/x.zip", "");
+    /* domains: caseless head, label-aligned start, subdomains */
+    expect("q A-Very-Long-Subdomain-Name.of.a.dynamic-dns-provider.example.",
+           "2:a-very-long-subdomain-name.of.a.dynamic-dns-provider.example");
+    expect("x.a-very-long-subdomain-name.of.a.dynamic-dns-provider.example",
+           "2:a-very-long-subdomain-name.of.a.dynamic-dns-provider.example");
+    expect("not-a-very-long-subdomain-name.of.a.dynamic-dns-provider.example", "");
+    expect("a-very-long-subdomain-namX.of.a.dynamic-dns-provider.example", "");
+    /* a cased string stays cased in its head */
+    expect("Cased Marker Head ---- and the last thirty-two bytes!",
+           "0:Cased Marker Head ---- and the last thirty-two bytes!");
+    expect("cased Marker Head ---- and the last thirty-two bytes!", "");
+    /* the head lies before the scanned part of a span: still judged on it */
+    const char *t = "  https://files.example.org/Share/Download/AbCdEf0123456789/x.zip";
+    trawl_matcher_clear(g_m);
+    scan_span(t, strlen(t), 2, 3, false);
+    char *got = render();
+    cr_expect_str_eq(got, "2:https://files.example.org/Share/Download/AbCdEf0123456789/x.zip");
+    free(got);
+}
+
+/* The input fuzz_roundtrip found: with a 56-byte literal in the set,
+ * Hyperscan 5.4.0 returned HS_UNKNOWN_ERROR for this data (its bug #303). */
+Test(match_long, hyperscan_long_literal_bug, .init = setup, .fini = teardown)
+{
+    char url[64] = "http://a.example/x?y=1";
+    size_t n = strlen(url);
+    memset(url + n, 0xbb, 34);
+    url[n + 34] = 0;
+    add(TRAWL_T_DOMAIN, 0, "evil.example.com");
+    add(TRAWL_T_STRING, TRAWL_IOC_NOCASE, url);
+    build();
+    char data[512];
+    size_t len = 0;
+    for (int k = 0; k < 3; k++) {
+        len += (size_t)sprintf(data + len, "\x03%s\n\x04%s\n\x05", "evil.example.com", url);
+        memcpy(data + len, "bob@evil.exa.51.100?y=1\n", 24);
+        len += 24;
+    }
+    for (size_t off = 0; off < 40; off++) {
+        for (size_t end = off + 1; end <= len; end += 7) {
+            struct trawl_error err = {0};
+            struct trawl_span s = {
+                .base = (const uint8_t *)data + off, .len = end - off, .lo = 0, .hi = end - off};
+            cr_assert_eq(trawl_matcher_scan(g_m, &s, &err), 0, "at %zu+%zu: %s", off, end - off,
+                         err.msg);
+            trawl_matcher_clear(g_m);
+        }
+    }
+}
+
 /* ---- e-mail ------------------------------------------------------------- */
 
 Test(match_email, whole_token, .init = setup, .fini = teardown)

@@ -148,7 +148,7 @@ Test(db, round_trip_same_indicators)
 
     struct trawl_db_info in;
     trawl_db_info(db, &in);
-    cr_assert_eq(in.format_version, 2);
+    cr_assert_eq(in.format_version, 3);
     cr_assert_eq(in.file_size, file_size());
     cr_assert_eq(in.by_type[TRAWL_T_CIDR], 2);
     cr_assert_eq(in.by_type[TRAWL_T_REGEX], 1);
