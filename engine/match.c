@@ -261,9 +261,13 @@ static void lookup_v4(struct ctx *c, uint32_t a, size_t start, size_t len)
     const struct trawl_db *db = c->m->db;
     if (!(db->v4_filter[a >> 22] & (1ull << ((a >> 16) & 63)))) return;
     struct lookup l = {c, start, len, NULL};
-    trawl_db_tab_find(&db->ipv4, a, found, &l);
+    uint64_t which = db->v4_lens[a >> 16]; /* non-NULL: the filter passed */
+    if (which >> 63) trawl_db_tab_find(&db->ipv4, a, found, &l);
+    which &= ~(1ull << 63);
     const struct trawl_db_cidr *t = &db->cidr4;
-    for (unsigned i = 0; i < t->nlens; i++) {
+    while (which) {
+        unsigned i = (unsigned)__builtin_ctzll(which);
+        which &= which - 1;
         unsigned plen = t->lens[i];
         uint32_t mask = plen ? 0xffffffffu << (32 - plen) : 0;
         trawl_db_tab_find(&t->tabs[i], a & mask, found, &l);
@@ -315,13 +319,16 @@ static inline unsigned hexval(uint8_t ch)
 }
 
 /* Start of a hex run of 32+ characters from the token pass; n is its length
- * when the mask pass knew it, else 0. The first four digits are checked
+ * when the mask pass knew it, else 0. The first six digits are checked
  * against the filter before anything else: most runs in logs are benign. */
 static size_t token_hex(struct ctx *c, size_t s, size_t n)
 {
     if (s < c->lo || s >= c->hi) return 0;
     const uint8_t *b = c->base + s;
-    unsigned k = hexval(b[0]) << 12 | hexval(b[1]) << 8 | hexval(b[2]) << 4 | hexval(b[3]);
+    uint32_t k = 0;
+    for (int i = 0; i < 6; i++)
+        k = k << 4 | hexval(b[i]);
+    k >>= 24 - c->m->db->hex_bits;
     if (!(c->m->db->hex_filter[k >> 6] & (1ull << (k & 63)))) return 0;
     if (!n) {
         size_t e = s;
@@ -406,7 +413,7 @@ int trawl_matcher_new(const struct trawl_db *db, struct trawl_matcher **ret,
         }
     }
     if (db->ipv4.mask || db->cidr4.nlens) m->tok |= TOK_IPV4;
-    if (db->hashes.mask) m->tok |= TOK_HEX;
+    if (db->hashes.mask && db->hex_filter) m->tok |= TOK_HEX;
     if (db->ipv6.mask || db->cidr6.nlens) m->tok |= TOK_IPV6;
     /* longest literal, longest hash/IPv6 token, plus the lookahead of the
      * boundary rules: two characters, which are four bytes in UTF-16LE */

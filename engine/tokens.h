@@ -112,6 +112,15 @@ static size_t token_ipv4(struct ctx *c, size_t dot);
 static size_t token_hex(struct ctx *c, size_t s, size_t n);
 static size_t token_ipv6(struct ctx *c, size_t at);
 
+typedef unsigned __int128 u128;
+
+/* Bits of x with a bit of the 128-bit (x, hi) 2, 3 or 4 positions above. */
+static inline uint64_t near_next(uint64_t x, uint64_t hi)
+{
+    uint64_t s2 = x >> 2 | hi << 62, s3 = x >> 3 | hi << 61, s4 = x >> 4 | hi << 60;
+    return x & (s2 | s3 | s4);
+}
+
 static inline __attribute__((always_inline)) void
 tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base, size_t len,
                  size_t lo, size_t hi, unsigned what, struct ctx *ctx)
@@ -119,13 +128,20 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
     /* A token starting before hi may end up to 64 (hex) or 45 (IPv6) bytes
      * later; scan that far so its candidates are seen. */
     size_t end = hi + 70 < len ? hi + 70 : len;
-    size_t skip4 = 0, skip6 = 0; /* candidates inside a token already handled */
+    size_t skip6 = 0; /* candidates inside a token already handled */
     struct masks cur, nxt, zero = {0, 0, 0, 0};
     size_t pos = lo;
     cur = end - pos >= 64 ? classify(base + pos) : classify_tail(classify, base + pos, end - pos);
-    uint8_t b0 = lo > 0 ? base[lo - 1] : 0;
-    uint64_t prev_d = b0 >= '0' && b0 <= '9';
-    uint64_t prev_h = prev_d || ((b0 | 0x20) >= 'a' && (b0 | 0x20) <= 'f');
+    /* the two bytes before lo, as the top bits of a previous block */
+    uint64_t prev_d = 0, prev_p = 0, prev_h = 0;
+    for (size_t k = 1; k <= 2 && k <= lo; k++) {
+        uint8_t ch = base[lo - k];
+        uint64_t bit = 1ull << (64 - k);
+        bool dg = ch >= '0' && ch <= '9';
+        prev_d |= dg ? bit : 0;
+        prev_p |= ch == '.' ? bit : 0;
+        prev_h |= dg || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f') ? bit : 0;
+    }
     while (pos < end) {
         size_t npos = pos + 64;
         if (npos < end)
@@ -133,15 +149,20 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
                                    : classify_tail(classify, base + npos, end - npos);
         else
             nxt = zero;
-        if ((what & TOK_IPV4) && cur.p) {
-            uint64_t c = cur.p & ((cur.d << 1) | prev_d) & ((cur.d >> 1) | (nxt.d << 63));
-            while (c) {
-                size_t at = pos + (size_t)__builtin_ctzll(c);
-                c &= c - 1;
-                if (at >= skip4) {
-                    size_t e = token_ipv4(ctx, at);
-                    if (e) skip4 = e;
-                }
+        if (what & TOK_IPV4) {
+            /* Dots with a digit on each side; a quad has three, each 2-4
+             * bytes after the one before. The first dot of such a chain
+             * (starting in this block, ending at most 9 bytes into the next)
+             * is a quad candidate: timestamps, versions and decimals rarely
+             * are. */
+            uint64_t c0 = cur.p & (cur.d << 1 | prev_d >> 63) & (cur.d >> 1 | nxt.d << 63);
+            uint64_t c1 = nxt.p & (nxt.d << 1 | cur.d >> 63) & (nxt.d >> 1);
+            uint64_t n1 = near_next(c0, c1), n1h = near_next(c1, 0);
+            uint64_t first = c0 & near_next(n1, n1h);
+            while (first) {
+                size_t at = pos + (size_t)__builtin_ctzll(first);
+                first &= first - 1;
+                token_ipv4(ctx, at);
             }
         }
         /* a 32-digit run starting in this block holds 16 in a row inside it,
@@ -152,18 +173,18 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
         h16 &= h16 >> 4;
         h16 &= h16 >> 8;
         if ((what & TOK_HEX) && (h16 || ((cur.h >> 63) && (nxt.h & 0xffff) == 0xffff))) {
-            __uint128_t h = ((__uint128_t)nxt.h << 64) | cur.h, x = h;
+            u128 h = ((u128)nxt.h << 64) | cur.h, x = h;
             x &= x >> 1;
             x &= x >> 2;
             x &= x >> 4;
             x &= x >> 8;
-            x &= x >> 16;                                        /* bit j: 32 hex digits from j */
-            uint64_t w = (uint64_t)x & ~((cur.h << 1) | prev_h); /* run starts only */
+            x &= x >> 16; /* bit j: 32 hex digits from j */
+            uint64_t w = (uint64_t)x & ~((cur.h << 1) | prev_h >> 63); /* run starts only */
             while (w) {
                 unsigned j = (unsigned)__builtin_ctzll(w);
                 w &= w - 1;
                 /* run length from the masks, unless it reaches past them */
-                __uint128_t rest = ~(h >> j);
+                u128 rest = ~(h >> j);
                 uint64_t lo64 = (uint64_t)rest;
                 unsigned n = lo64 ? (unsigned)__builtin_ctzll(lo64)
                                   : 64 + (unsigned)__builtin_ctzll((uint64_t)(rest >> 64) | 1);
@@ -172,9 +193,12 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
             }
         }
         if ((what & TOK_IPV6) && cur.k) {
-            uint64_t g_cur = cur.k & ((cur.h << 1) | prev_h);
+            uint64_t g_cur = cur.k & ((cur.h << 1) | prev_h >> 63);
             uint64_t g_nxt = nxt.k & ((nxt.h << 1) | (cur.h >> 63));
-            uint64_t c = (cur.k & ((cur.k >> 1) | (nxt.k << 63))) | v6_chains(g_cur, g_nxt);
+            uint64_t c = cur.k & ((cur.k >> 1) | (nxt.k << 63));
+            /* a full-form chain has seven colons after hex digits */
+            if (g_cur && __builtin_popcountll(g_cur) + __builtin_popcountll(g_nxt) >= 7)
+                c |= v6_chains(g_cur, g_nxt);
             while (c) {
                 size_t at = pos + (size_t)__builtin_ctzll(c);
                 c &= c - 1;
@@ -184,8 +208,9 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
                 }
             }
         }
-        prev_d = cur.d >> 63;
-        prev_h = cur.h >> 63;
+        prev_d = cur.d;
+        prev_p = cur.p;
+        prev_h = cur.h;
         cur = nxt;
         pos = npos;
     }

@@ -119,9 +119,18 @@ struct trawl_db {
     /* Built at load: one bit per /16 that holds any IPv4 token indicator
      * (exact or CIDR), so most address tokens are rejected with one probe. */
     uint64_t v4_filter[65536 / 64];
-    /* Built at load: one bit per value of the first four hex digits of any
-     * hash indicator, so most hex runs in logs are rejected with one probe. */
-    uint64_t hex_filter[65536 / 64];
+    /* Built at load, NULL when the set has no IPv4 token indicator: per /16,
+     * bit l set when a CIDR of length cidr4.lens[l] may hold addresses of
+     * it, bit 63 when exact IPv4 indicators lie in it. An address then
+     * probes only the tables that can hold it (a set with CIDRs of 25
+     * lengths costs one or two probes, not 26). */
+    uint64_t *v4_lens;
+    /* Built at load, NULL without hash indicators: one bit per value of the
+     * top hex_bits bits of the first six hex digits of any hash indicator,
+     * so most hex runs in logs are rejected with one probe. hex_bits grows
+     * with the set (16 to 24) to keep the bitmap about 3% full. */
+    uint64_t *hex_filter;
+    unsigned hex_bits;
 
     /* owned allocations of a compiled (not mapped) database */
     void *owned[16];

@@ -120,23 +120,30 @@ static int load_hs(hs_database_t **out, const uint8_t *p, size_t size, const cha
     return corrupt(err, name, "Hyperscan database does not deserialise");
 }
 
-static void filter_mark(struct trawl_db *db, uint32_t net, unsigned plen)
+static void filter_mark(struct trawl_db *db, uint32_t net, unsigned plen, uint64_t bit)
 {
     uint32_t first = net >> 16, n = plen >= 16 ? 1 : 1u << (16 - plen);
-    for (uint32_t i = first; i < first + n && i < 65536; i++)
+    for (uint32_t i = first; i < first + n && i < 65536; i++) {
         db->v4_filter[i / 64] |= 1ull << (i % 64);
+        db->v4_lens[i] |= bit;
+    }
 }
 
-static void build_v4_filter(struct trawl_db *db)
+static int build_v4_filter(struct trawl_db *db)
 {
     memset(db->v4_filter, 0, sizeof(db->v4_filter));
     const struct trawl_db_tab *t = &db->ipv4;
-    for (uint32_t i = 0; t->mask && i <= t->mask; i++)
-        if (t->slots[i]) filter_mark(db, (uint32_t)t->keys[i], 32);
     const struct trawl_db_cidr *c = &db->cidr4;
+    if (!t->mask && !c->nlens) return 0;
+    db->v4_lens = calloc(65536, sizeof(*db->v4_lens));
+    if (!db->v4_lens) return TRAWL_ENOMEM;
+    for (uint32_t i = 0; t->mask && i <= t->mask; i++)
+        if (t->slots[i]) filter_mark(db, (uint32_t)t->keys[i], 32, 1ull << 63);
     for (unsigned l = 0; l < c->nlens; l++)
         for (uint32_t i = 0; c->tabs[l].mask && i <= c->tabs[l].mask; i++)
-            if (c->tabs[l].slots[i]) filter_mark(db, (uint32_t)c->tabs[l].keys[i], c->lens[l]);
+            if (c->tabs[l].slots[i])
+                filter_mark(db, (uint32_t)c->tabs[l].keys[i], c->lens[l], 1ull << l);
+    return 0;
 }
 
 static unsigned hexval(char ch)
@@ -144,17 +151,37 @@ static unsigned hexval(char ch)
     return ch <= '9' ? (unsigned)(ch - '0') : (unsigned)((ch | 0x20) - 'a' + 10);
 }
 
-static void build_hex_filter(struct trawl_db *db)
+static uint32_t hex6(const char *v)
 {
-    memset(db->hex_filter, 0, sizeof(db->hex_filter));
+    uint32_t k = 0;
+    for (int i = 0; i < 6; i++)
+        k = k << 4 | hexval(v[i]);
+    return k;
+}
+
+static int build_hex_filter(struct trawl_db *db)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < db->nioc; i++) {
+        uint8_t t = db->iocs[i].type;
+        n += t == TRAWL_T_MD5 || t == TRAWL_T_SHA1 || t == TRAWL_T_SHA256;
+    }
+    if (!n) return 0;
+    unsigned bits = 16;
+    while (bits < 24 && ((size_t)1 << bits) < 32 * n)
+        bits++;
+    db->hex_filter = calloc((size_t)1 << (bits - 6), sizeof(uint64_t));
+    if (!db->hex_filter) return TRAWL_ENOMEM;
+    db->hex_bits = bits;
     for (uint32_t i = 0; i < db->nioc; i++) {
         const struct trawl_db_ioc *c = &db->iocs[i];
         if (c->type != TRAWL_T_MD5 && c->type != TRAWL_T_SHA1 && c->type != TRAWL_T_SHA256)
             continue;
-        const char *v = db->strings + c->value_off;
-        unsigned k = hexval(v[0]) << 12 | hexval(v[1]) << 8 | hexval(v[2]) << 4 | hexval(v[3]);
-        db->hex_filter[(k >> 6) & 1023] |= 1ull << (k & 63);
+        if (c->value_len < 32) continue; /* not a well-formed hash; never found */
+        uint32_t k = hex6(db->strings + c->value_off) >> (24 - bits);
+        db->hex_filter[k >> 6] |= 1ull << (k & 63);
     }
+    return 0;
 }
 
 static void db_release(struct trawl_db *db)
@@ -163,6 +190,10 @@ static void db_release(struct trawl_db *db)
     hs_free_database(db->hs_lit2);
     hs_free_database(db->hs_re);
     db->hs_lit = db->hs_lit2 = db->hs_re = NULL;
+    free(db->v4_lens);
+    free(db->hex_filter);
+    db->v4_lens = NULL;
+    db->hex_filter = NULL;
 }
 
 int dbimage_open(struct trawl_db *db, void *image, size_t len, const char *name,
@@ -273,8 +304,14 @@ int dbimage_open(struct trawl_db *db, void *image, size_t len, const char *name,
             c->lens[c->nlens++] = (uint8_t)l;
         }
     }
-    build_v4_filter(db);
-    build_hex_filter(db);
+    if (build_v4_filter(db)) {
+        db_release(db);
+        return trawl_error_set(err, TRAWL_ENOMEM, name, "out of memory");
+    }
+    if (build_hex_filter(db)) {
+        db_release(db);
+        return trawl_error_set(err, TRAWL_ENOMEM, name, "out of memory");
+    }
     int r = load_hs(&db->hs_lit, sec[DBS_HS_LIT], ssz[DBS_HS_LIT], name, err);
     if (!r) r = load_hs(&db->hs_lit2, sec[DBS_HS_LIT2], ssz[DBS_HS_LIT2], name, err);
     if (!r) r = load_hs(&db->hs_re, sec[DBS_HS_RE], ssz[DBS_HS_RE], name, err);

@@ -200,6 +200,82 @@ Test(match_ipv4, large_set_same_results, .init = setup, .fini = teardown)
     expect("100.64.195.81", ""); /* 50001 = 0xc351 is the first one not added */
 }
 
+/* The token pass against a plain reading of the IPv4 token rule, on random
+ * text of digits, dots and separators (dense in near-quads), at every span
+ * split: the mask prefilters must never drop a quad. */
+static bool ref_digit(const char *t, long i, long n)
+{
+    return i >= 0 && i < n && t[i] >= '0' && t[i] <= '9';
+}
+
+static char *ref_ipv4(const char *t, long n, const char *const *set, int nset)
+{
+    struct trawl_buf b = {0};
+    for (long s = 0; s < n; s++) {
+        if (!ref_digit(t, s, n) || ref_digit(t, s - 1, n)) continue;
+        if (s >= 2 && t[s - 1] == '.' && ref_digit(t, s - 2, n)) continue;
+        long i = s;
+        unsigned oct[4];
+        bool ok = true;
+        for (int k = 0; k < 4 && ok; k++) {
+            if (k) ok = i < n && t[i++] == '.';
+            long j = i;
+            unsigned v = 0;
+            while (ok && ref_digit(t, j, n) && j - i < 4)
+                v = v * 10 + (unsigned)(t[j++] - '0');
+            ok = ok && j > i && j - i <= 3 && v <= 255;
+            oct[k] = v;
+            i = j;
+        }
+        if (!ok || ref_digit(t, i, n) || (i < n && t[i] == '.' && ref_digit(t, i + 1, n))) continue;
+        char v[20];
+        snprintf(v, sizeof(v), "%u.%u.%u.%u", oct[0], oct[1], oct[2], oct[3]);
+        for (int k = 0; k < nset; k++)
+            if (!strcmp(v, set[k])) trawl_buf_printf(&b, "%s%ld:%s", b.len ? " " : "", s, v);
+    }
+    trawl_buf_putc(&b, 0);
+    return b.data;
+}
+
+Test(match_ipv4, random_text_against_reference, .init = setup, .fini = teardown)
+{
+    static const char *const set[] = {"1.2.3.4",         "10.0.0.1",  "192.168.100.200", "0.0.0.0",
+                                      "255.255.255.255", "1.22.3.44", "100.10.1.0"};
+    const int nset = (int)(sizeof(set) / sizeof(set[0]));
+    for (int k = 0; k < nset; k++)
+        add(TRAWL_T_IPV4, 0, set[k]);
+    build();
+    static const char alpha[] = "0123456789....  :x";
+    char t[700];
+    for (int round = 0; round < 400; round++) {
+        long n = 0;
+        while (n < 600) {
+            uint64_t r = rnd();
+            if (r % 4 == 0) { /* plant an indicator, maybe with neighbours */
+                n += sprintf(t + n, "%s", set[(r >> 8) % (uint64_t)nset]);
+            } else {
+                int len = 1 + (int)((r >> 8) % 6);
+                for (int i = 0; i < len; i++)
+                    t[n++] = alpha[rnd() % (sizeof(alpha) - 1)];
+            }
+        }
+        t[n] = 0;
+        char *want = ref_ipv4(t, n, set, nset);
+        char *got = scan_whole(t, (size_t)n, false);
+        cr_assert_str_eq(got, want, "text \"%s\"", t);
+        free(got);
+        /* split into two spans at a random point: same hits */
+        long cut = (long)(rnd() % (uint64_t)n);
+        trawl_matcher_clear(g_m);
+        scan_span(t, (size_t)n, 0, (uint64_t)cut, false);
+        scan_span(t, (size_t)n, (uint64_t)cut, (uint64_t)n, false);
+        got = render();
+        cr_assert_str_eq(got, want, "split at %ld of \"%s\"", cut, t);
+        free(got);
+        free(want);
+    }
+}
+
 /* ---- CIDR --------------------------------------------------------------- */
 
 Test(match_cidr, every_overlapping_prefix, .init = setup, .fini = teardown)
