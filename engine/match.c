@@ -274,43 +274,50 @@ static void lookup_v4(struct ctx *c, uint32_t a, size_t start, size_t len)
     }
 }
 
-/* Parses 1-3 digits at base[i] as an octet; returns the index after it. */
-static size_t octet(const struct ctx *c, size_t i, unsigned *v)
+/* The value of the 1-3 digit octet at b[0..len): no branch on len, and no
+ * byte read past the octet (b[0] stands in for the digits it lacks). */
+static inline unsigned octet_value(const uint8_t *b, unsigned len)
 {
-    size_t j = i;
-    unsigned x = 0;
-    while (j < c->len && j - i < 4 && is_digit(c->base[j]))
-        x = x * 10 + (unsigned)(c->base[j++] - '0');
-    if (j == i || j - i > 3 || x > 255) return 0;
-    *v = x;
-    return j;
+    unsigned v = (unsigned)(b[0] - '0');
+    unsigned d1 = (unsigned)(b[len >= 2] - '0'), d2 = (unsigned)(b[len >= 3 ? 2 : 0] - '0');
+    v = len >= 2 ? v * 10 + d1 : v;
+    return len >= 3 ? v * 10 + d2 : v;
 }
 
-/* Candidate dot of the token pass: take the octet before it as the first
- * octet of a dotted quad, parse forward and apply the IPv4 token rule.
- * Returns the end of a well-formed quad (its other dots are then skipped). */
-static size_t token_ipv4(struct ctx *c, size_t dot)
+/* A quad candidate of the token pass: the first dot of a chain of three,
+ * at base[dot]. dd/pp: digit/dot bits of base[dot - 8, dot + 56), so the dot
+ * is bit 8 (bytes before the buffer count as neither). The shape (four runs
+ * of 1-3 digits joined by single dots) and both boundary rules are read off
+ * the bits, the octets parsed without branching on their lengths. */
+static inline void token_ipv4(struct ctx *c, size_t dot, uint64_t dd, uint64_t pp)
 {
-    size_t s = dot;
-    while (s > 0 && is_digit(c->base[s - 1]) && dot - s < 4)
-        s--;
-    int p1 = before(c, s, 0, false);
-    if (dot - s > 3 || is_digit(p1) || (p1 == '.' && is_digit(before(c, s, 1, false)))) return 0;
-    uint32_t a = 0;
-    size_t i = s;
-    for (int k = 0; k < 4; k++) {
-        unsigned v;
-        if (k && (i >= c->len || c->base[i++] != '.')) return 0;
-        i = octet(c, i, &v);
-        if (!i) return 0;
-        a = a << 8 | v;
-    }
-    int n1 = after(c, i, 0, false);
-    if (is_digit(n1) || (n1 == '.' && is_digit(after(c, i, 1, false)))) return 0;
+    /* shift counts are masked: when a length is out of range the result is
+     * refused below whatever they read */
+    unsigned l1 = (unsigned)__builtin_clzll(~(dd << 56)); /* digits before the dot */
+    unsigned l2 = (unsigned)__builtin_ctzll(~(dd >> 9));
+    unsigned d2 = (9 + l2) & 63;
+    unsigned l3 = (unsigned)__builtin_ctzll(~(dd >> ((d2 + 1) & 63)));
+    unsigned d3 = (d2 + 1 + l3) & 63;
+    unsigned l4 = (unsigned)__builtin_ctzll(~(dd >> ((d3 + 1) & 63)));
+    unsigned e = (d3 + 1 + l4) & 63, s = (8 - l1) & 63;
+    /* lengths 1-3; dots at d2 and d3; not preceded by "digit." nor followed
+     * by ".digit" (no digit right before or after: the runs are maximal) */
+    bool ok = (l1 - 1 < 3) & (l2 - 1 < 3) & (l3 - 1 < 3) & (l4 - 1 < 3);
+    ok &= (bool)((pp >> d2) & (pp >> d3) & 1);
+    ok &= !((pp >> ((s - 1) & 63)) & (dd >> ((s - 2) & 63)) & 1);
+    ok &= !((pp >> e) & (dd >> ((e + 1) & 63)) & 1);
+    if (!ok) return;
+    const uint8_t *b = c->base;
+    size_t o = dot - 8; /* may wrap below 0: o + s does not */
+    unsigned v1 = octet_value(b + (o + s), l1), v2 = octet_value(b + dot + 1, l2);
+    unsigned v3 = octet_value(b + (o + d2 + 1), l3), v4 = octet_value(b + (o + d3 + 1), l4);
+    if ((v1 | v2 | v3 | v4) > 255) return;
+    uint32_t a = v1 << 24 | v2 << 16 | v3 << 8 | v4;
+    size_t start = o + s;
     /* most addresses are in no indicator's /16: one probe rejects them */
-    if (s >= c->lo && s < c->hi && (c->m->db->v4_filter[a >> 22] & (1ull << ((a >> 16) & 63))))
-        lookup_v4(c, a, s, i - s);
-    return i;
+    if (start >= c->lo && start < c->hi &&
+        (c->m->db->v4_filter[a >> 22] & (1ull << ((a >> 16) & 63))))
+        lookup_v4(c, a, start, e - s);
 }
 
 static inline unsigned hexval(uint8_t ch)
@@ -318,32 +325,56 @@ static inline unsigned hexval(uint8_t ch)
     return ch <= '9' ? (unsigned)(ch - '0') : (unsigned)((ch | 0x20) - 'a' + 10);
 }
 
-/* Start of a hex run of 32+ characters from the token pass; n is its length
- * when the mask pass knew it, else 0. The first six digits are checked
- * against the filter before anything else: most runs in logs are benign. */
-static size_t token_hex(struct ctx *c, size_t s, size_t n)
+/* Filter key of the hex run at b: the top hex_bits bits of its first six
+ * digits. */
+static inline uint32_t hex_key(const struct trawl_db *db, const uint8_t *b)
 {
-    if (s < c->lo || s >= c->hi) return 0;
-    const uint8_t *b = c->base + s;
     uint32_t k = 0;
     for (int i = 0; i < 6; i++)
         k = k << 4 | hexval(b[i]);
-    k >>= 24 - c->m->db->hex_bits;
-    if (!(c->m->db->hex_filter[k >> 6] & (1ull << (k & 63)))) return 0;
+    return k >> (24 - db->hex_bits);
+}
+
+/* Start of a hex run of 32+ characters from the token pass; n is its length
+ * when the mask pass knew it, else 0; k its filter key, already probed by
+ * hex_batch (most runs in logs are benign and stop there). */
+static void token_hex(struct ctx *c, size_t s, size_t n, uint32_t k)
+{
+    if (!(c->m->db->hex_filter[k >> 6] & (1ull << (k & 63)))) return;
+    const uint8_t *b = c->base + s;
     if (!n) {
         size_t e = s;
         while (e < c->len && is_hex(c->base[e]) && e - s <= 64)
             e++;
         n = e - s;
     }
-    if (n != 32 && n != 40 && n != 64) return 0;
-    if (is_alnum(before(c, s, 0, false)) || is_alnum(after(c, s + n, 0, false))) return 0;
+    if (n != 32 && n != 40 && n != 64) return;
+    if (is_alnum(before(c, s, 0, false)) || is_alnum(after(c, s + n, 0, false))) return;
     char text[64];
     for (size_t i = 0; i < n; i++)
         text[i] = trawl_lower((char)b[i]);
     struct lookup l = {c, s, n, text};
     trawl_db_tab_find(&c->m->db->hashes, trawl_hash64(text, n, 0), found, &l);
-    return 0;
+}
+
+/* Hex runs are handled in batches: the filter is too large to stay cached
+ * while Hyperscan runs, so its words are fetched for the whole batch first,
+ * in parallel, instead of one miss after another. */
+struct hex_run {
+    size_t at;
+    unsigned n;
+    uint32_t k;
+};
+
+static void hex_batch(struct ctx *c, struct hex_run *r, unsigned nr)
+{
+    const struct trawl_db *db = c->m->db;
+    for (unsigned i = 0; i < nr; i++) {
+        r[i].k = hex_key(db, c->base + r[i].at);
+        __builtin_prefetch(&db->hex_filter[r[i].k >> 6]);
+    }
+    for (unsigned i = 0; i < nr; i++)
+        token_hex(c, r[i].at, r[i].n, r[i].k);
 }
 
 static bool v6char(int ch)

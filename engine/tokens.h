@@ -108,11 +108,12 @@ static inline uint64_t v6_chains(uint64_t cur_g, uint64_t nxt_g)
     return (uint64_t)c;
 }
 
-static size_t token_ipv4(struct ctx *c, size_t dot);
-static size_t token_hex(struct ctx *c, size_t s, size_t n);
+static inline void token_ipv4(struct ctx *c, size_t dot, uint64_t dd, uint64_t pp);
 static size_t token_ipv6(struct ctx *c, size_t at);
 
 typedef unsigned __int128 u128;
+
+#define HEX_BATCH 16u /* hex runs whose filter words are fetched together */
 
 /* Bits of x with a bit of the 128-bit (x, hi) 2, 3 or 4 positions above. */
 static inline uint64_t near_next(uint64_t x, uint64_t hi)
@@ -132,9 +133,9 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
     struct masks cur, nxt, zero = {0, 0, 0, 0};
     size_t pos = lo;
     cur = end - pos >= 64 ? classify(base + pos) : classify_tail(classify, base + pos, end - pos);
-    /* the two bytes before lo, as the top bits of a previous block */
+    /* the eight bytes before lo, as the top bits of a previous block */
     uint64_t prev_d = 0, prev_p = 0, prev_h = 0;
-    for (size_t k = 1; k <= 2 && k <= lo; k++) {
+    for (size_t k = 1; k <= 8 && k <= lo; k++) {
         uint8_t ch = base[lo - k];
         uint64_t bit = 1ull << (64 - k);
         bool dg = ch >= '0' && ch <= '9';
@@ -142,6 +143,8 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
         prev_p |= ch == '.' ? bit : 0;
         prev_h |= dg || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f') ? bit : 0;
     }
+    struct hex_run hex[HEX_BATCH];
+    unsigned nhex = 0;
     while (pos < end) {
         size_t npos = pos + 64;
         if (npos < end)
@@ -159,10 +162,15 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
             uint64_t c1 = nxt.p & (nxt.d << 1 | cur.d >> 63) & (nxt.d >> 1);
             uint64_t n1 = near_next(c0, c1), n1h = near_next(c1, 0);
             uint64_t first = c0 & near_next(n1, n1h);
-            while (first) {
-                size_t at = pos + (size_t)__builtin_ctzll(first);
-                first &= first - 1;
-                token_ipv4(ctx, at);
+            if (first) {
+                /* bit k of dx/px: byte pos - 8 + k */
+                u128 dx = (u128)nxt.d << 72 | (u128)cur.d << 8 | prev_d >> 56;
+                u128 px = (u128)nxt.p << 72 | (u128)cur.p << 8 | prev_p >> 56;
+                do {
+                    unsigned j = (unsigned)__builtin_ctzll(first);
+                    first &= first - 1;
+                    token_ipv4(ctx, pos + j, (uint64_t)(dx >> j), (uint64_t)(px >> j));
+                } while (first);
             }
         }
         /* a 32-digit run starting in this block holds 16 in a row inside it,
@@ -189,7 +197,13 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
                 unsigned n = lo64 ? (unsigned)__builtin_ctzll(lo64)
                                   : 64 + (unsigned)__builtin_ctzll((uint64_t)(rest >> 64) | 1);
                 if (n >= 128 - j || pos + 64 + 64 > end) n = 0; /* unknown: let the handler walk */
-                token_hex(ctx, pos + j, n);
+                if (pos + j >= lo && pos + j < hi) {            /* accepted starts only */
+                    hex[nhex++] = (struct hex_run){pos + j, n, 0};
+                    if (nhex == HEX_BATCH) {
+                        hex_batch(ctx, hex, nhex);
+                        nhex = 0;
+                    }
+                }
             }
         }
         if ((what & TOK_IPV6) && cur.k) {
@@ -214,6 +228,7 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
         cur = nxt;
         pos = npos;
     }
+    hex_batch(ctx, hex, nhex);
 }
 
 static void tokens_scan_base(const uint8_t *base, size_t len, size_t lo, size_t hi, unsigned what,
