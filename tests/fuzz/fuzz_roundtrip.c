@@ -84,80 +84,71 @@ static const char *tmp_path(void)
     return path;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    if (size < 3) return 0;
-    unsigned opt = data[0];
-    size_t split = (size_t)data[1] << 8 | data[2];
-    const uint8_t *p = data + 3, *end = data + size;
-    unsigned nlines = (opt & 7) + 1;
+/* Compiling a database costs far more than the scans, and most mutations
+ * touch the data, not the indicator lines: the last CACHE compiled
+ * databases (with their reopened twins and matchers) are kept, keyed by the
+ * exact indicator bytes and the UTF-16 option. A cached entry passed every
+ * database check when it was built; the scans are rerun for each input. */
+#define CACHE 64
 
+struct entry {
+    uint8_t *key;
+    size_t klen;
     struct trawl_iocset *set;
-    FUZZ_CHECK(trawl_iocset_new(&set) == 0, "out of memory");
-    bool regex = false;
-    for (unsigned i = 0; i < nlines && p < end; i++) {
-        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl) break;
-        const uint8_t *v = p + 1;
-        unsigned tb = p[0];
-        p = nl + 1;
-        if (v > nl) continue;
-        enum trawl_ioc_type type = (enum trawl_ioc_type)((tb & 15) % TRAWL_T_COUNT);
-        char val[TRAWL_IOC_MAX + 1];
-        struct trawl_error err = {0};
-        if (trawl_ioc_normalise(&type, (const char *)v, (size_t)(nl - v), val, sizeof(val), NULL,
-                                &err))
-            continue;
-        struct trawl_ioc_rec rec = {.type = type,
-                                    .flags = (tb & 16 ? TRAWL_IOC_EXACT : 0) |
-                                             (tb & 32 ? TRAWL_IOC_NOCASE : 0),
-                                    .value = val,
-                                    .tlp = (enum trawl_tlp)(tb >> 6),
-                                    .severity = TRAWL_SEV_HIGH,
-                                    .source = "fuzz",
-                                    .confidence = -1};
-        FUZZ_CHECK(trawl_iocset_add(set, &rec) >= 0, "add failed");
-        regex |= type == TRAWL_T_REGEX;
+    struct trawl_db *db, *db2;
+    struct trawl_matcher *m1, *m2;
+    bool regex;
+    uint64_t used;
+};
+
+static struct entry cache[CACHE];
+static uint64_t clock_;
+
+static void entry_free(struct entry *e)
+{
+    trawl_matcher_free(e->m1);
+    trawl_matcher_free(e->m2);
+    trawl_db_close(e->db2);
+    trawl_db_close(e->db);
+    trawl_iocset_free(e->set);
+    free(e->key);
+    memset(e, 0, sizeof(*e));
+}
+
+static struct entry *cache_find(const uint8_t *key, size_t klen)
+{
+    for (int i = 0; i < CACHE; i++)
+        if (cache[i].key && cache[i].klen == klen && !memcmp(cache[i].key, key, klen)) {
+            cache[i].used = ++clock_;
+            return &cache[i];
+        }
+    return NULL;
+}
+
+/* A free slot, or the least recently used one, emptied. */
+static struct entry *cache_slot(void)
+{
+    struct entry *lru = &cache[0];
+    for (int i = 0; i < CACHE; i++) {
+        if (!cache[i].key) return &cache[i];
+        if (cache[i].used < lru->used) lru = &cache[i];
     }
-    const uint8_t *text = p;
-    size_t len = (size_t)(end - p);
+    entry_free(lru);
+    return lru;
+}
+
+/* The scan checks of one input against a (possibly cached) entry. */
+static int scan_checks(struct entry *e, const uint8_t *text, size_t len, size_t split, unsigned opt)
+{
     split = len ? split % (len + 1) : 0;
-
-    struct trawl_compile_opts co = {.utf16 = (opt & 8) != 0};
-    struct trawl_db *db = NULL, *db2 = NULL;
-    struct trawl_error err = {0};
-    if (trawl_db_compile(set, &co, &db, &err)) {
-        /* an empty set, or a regex Hyperscan refuses: fine, but say why */
-        FUZZ_CHECK(err.msg[0], "compile failed without a message");
-        trawl_iocset_free(set);
-        return 0;
-    }
-    const char *path = tmp_path();
-    FUZZ_CHECK(trawl_db_write(db, path, &err) == 0, "write: %s", err.msg);
-    FUZZ_CHECK(trawl_db_open(path, &db2, &err) == 0, "open: %s", err.msg);
-    unlink(path);
-
-    size_t n = trawl_db_count(db);
-    FUZZ_CHECK(n == trawl_db_count(db2), "count %zu vs %zu", n, trawl_db_count(db2));
-    for (size_t i = 0; i < n; i++) {
-        struct trawl_ioc_view a, b;
-        trawl_db_get(db, i, &a);
-        trawl_db_get(db2, i, &b);
-        FUZZ_CHECK(a.type == b.type && a.flags == b.flags && a.tlp == b.tlp &&
-                       a.severity == b.severity && a.nsources == b.nsources &&
-                       !strcmp(a.value, b.value),
-                   "indicator %zu differs", i);
-    }
-
     /* A copy of exactly len bytes, so that ASan sees any read past the end. */
     uint8_t *buf = malloc(len ? len : 1);
     FUZZ_CHECK(buf, "out of memory");
     if (len) memcpy(buf, text, len);
     bool u16 = (opt & 16) != 0;
 
-    struct trawl_matcher *m1, *m2;
-    FUZZ_CHECK(trawl_matcher_new(db, &m1, &err) == 0, "matcher: %s", err.msg);
-    FUZZ_CHECK(trawl_matcher_new(db2, &m2, &err) == 0, "matcher: %s", err.msg);
+    struct trawl_matcher *m1 = e->m1, *m2 = e->m2;
+    size_t n = trawl_db_count(e->db);
     struct trawl_span whole = {.base = buf, .len = len, .lo = 0, .hi = len, .utf16 = u16};
     struct hits h1 = collect(m1, &whole, 1);
     struct hits h2 = collect(m2, &whole, 1);
@@ -170,7 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    "hit off %llu len %u ioc %u outside", (unsigned long long)h1.h[i].offset,
                    h1.h[i].len, h1.h[i].ioc);
 
-    if (!regex) {
+    if (!e->regex) {
         /* chunks of one mapping */
         struct trawl_span two[2] = {
             {.base = buf, .len = len, .lo = 0, .hi = split, .utf16 = u16},
@@ -202,10 +193,100 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(h1.h);
     free(h2.h);
     free(buf);
-    trawl_matcher_free(m1);
-    trawl_matcher_free(m2);
-    trawl_db_close(db2);
-    trawl_db_close(db);
-    trawl_iocset_free(set);
     return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 3) return 0;
+    unsigned opt = data[0];
+    size_t split = (size_t)data[1] << 8 | data[2];
+    const uint8_t *p = data + 3, *end = data + size;
+    unsigned nlines = (opt & 7) + 1;
+
+    /* where the indicator lines end: the text starts there */
+    const uint8_t *q = p;
+    for (unsigned i = 0; i < nlines && q < end; i++) {
+        const uint8_t *nl = memchr(q, '\n', (size_t)(end - q));
+        if (!nl) break;
+        q = nl + 1;
+    }
+    size_t klen = (size_t)(q - p) + 1;
+    uint8_t *key = malloc(klen);
+    FUZZ_CHECK(key, "out of memory");
+    key[0] = (uint8_t)(opt & 8);
+    memcpy(key + 1, p, klen - 1);
+    struct entry *ce = cache_find(key, klen);
+    if (ce) {
+        free(key);
+        return scan_checks(ce, q, (size_t)(end - q), split, opt);
+    }
+
+    struct trawl_iocset *set;
+    FUZZ_CHECK(trawl_iocset_new(&set) == 0, "out of memory");
+    bool regex = false;
+    for (unsigned i = 0; i < nlines && p < end; i++) {
+        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) break;
+        const uint8_t *v = p + 1;
+        unsigned tb = p[0];
+        p = nl + 1;
+        if (v > nl) continue;
+        enum trawl_ioc_type type = (enum trawl_ioc_type)((tb & 15) % TRAWL_T_COUNT);
+        char val[TRAWL_IOC_MAX + 1];
+        struct trawl_error err = {0};
+        if (trawl_ioc_normalise(&type, (const char *)v, (size_t)(nl - v), val, sizeof(val), NULL,
+                                &err))
+            continue;
+        struct trawl_ioc_rec rec = {.type = type,
+                                    .flags = (tb & 16 ? TRAWL_IOC_EXACT : 0) |
+                                             (tb & 32 ? TRAWL_IOC_NOCASE : 0),
+                                    .value = val,
+                                    .tlp = (enum trawl_tlp)(tb >> 6),
+                                    .severity = TRAWL_SEV_HIGH,
+                                    .source = "fuzz",
+                                    .confidence = -1};
+        FUZZ_CHECK(trawl_iocset_add(set, &rec) >= 0, "add failed");
+        regex |= type == TRAWL_T_REGEX;
+    }
+    FUZZ_CHECK(p == q, "indicator lines parsed twice differently");
+
+    struct trawl_compile_opts co = {.utf16 = (opt & 8) != 0};
+    struct trawl_db *db = NULL, *db2 = NULL;
+    struct trawl_error err = {0};
+    if (trawl_db_compile(set, &co, &db, &err)) {
+        /* an empty set, or a regex Hyperscan refuses: fine, but say why */
+        FUZZ_CHECK(err.msg[0], "compile failed without a message");
+        trawl_iocset_free(set);
+        free(key);
+        return 0;
+    }
+    const char *path = tmp_path();
+    FUZZ_CHECK(trawl_db_write(db, path, &err) == 0, "write: %s", err.msg);
+    FUZZ_CHECK(trawl_db_open(path, &db2, &err) == 0, "open: %s", err.msg);
+    unlink(path);
+
+    size_t n = trawl_db_count(db);
+    FUZZ_CHECK(n == trawl_db_count(db2), "count %zu vs %zu", n, trawl_db_count(db2));
+    for (size_t i = 0; i < n; i++) {
+        struct trawl_ioc_view a, b;
+        trawl_db_get(db, i, &a);
+        trawl_db_get(db2, i, &b);
+        FUZZ_CHECK(a.type == b.type && a.flags == b.flags && a.tlp == b.tlp &&
+                       a.severity == b.severity && a.nsources == b.nsources &&
+                       !strcmp(a.value, b.value),
+                   "indicator %zu differs", i);
+    }
+
+    struct entry *e = cache_slot();
+    *e = (struct entry){.key = key,
+                        .klen = klen,
+                        .set = set,
+                        .db = db,
+                        .db2 = db2,
+                        .regex = regex,
+                        .used = ++clock_};
+    FUZZ_CHECK(trawl_matcher_new(db, &e->m1, &err) == 0, "matcher: %s", err.msg);
+    FUZZ_CHECK(trawl_matcher_new(db2, &e->m2, &err) == 0, "matcher: %s", err.msg);
+    return scan_checks(e, q, (size_t)(end - q), split, opt);
 }
