@@ -4,7 +4,8 @@
  * read size (1, 13, 4096 or 256 KiB bytes), so that block edges fall
  * everywhere. The rest is the file. When ISA-L is built in, the file is also
  * read with zlib and the two must agree: same bytes delivered, and both
- * fail or both succeed. */
+ * fail or both succeed, except that ISA-L accepts some incomplete Huffman
+ * code sets zlib refuses (see below). */
 #include <string.h>
 
 #include "fuzz_util.h"
@@ -70,7 +71,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     read_all(f.path, flags | TRAWL_SRC_FORCE_ZLIB, cap, &a);
     if (trawl_cap_have_isal()) {
         read_all(f.path, flags, cap, &b);
-        if (a.rc != 1 && b.rc != 1) {
+        if (a.rc != 1 && b.rc != 1 && a.rc < 0 && b.rc == 0) {
+            /* ISA-L decodes some Huffman code sets that zlib refuses as
+             * incomplete ("invalid literal/lengths set"); its reading
+             * stands when the member's CRC-32 and length then match. zlib
+             * must not have delivered anything else before its error. */
+            FUZZ_CHECK(a.out.len <= b.out.len &&
+                           (!a.out.len || !memcmp(a.out.data, b.out.data, a.out.len)),
+                       "zlib delivered %zu bytes isa-l did not", a.out.len);
+        } else if (a.rc != 1 && b.rc != 1) {
             FUZZ_CHECK((a.rc == 0) == (b.rc == 0), "zlib rc %d, isa-l rc %d", a.rc, b.rc);
             if (a.rc == 0)
                 FUZZ_CHECK(a.out.len == b.out.len &&
