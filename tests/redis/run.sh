@@ -22,6 +22,9 @@ if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; th
     exit 77
 fi
 
+# shellcheck source=tests/lib/ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/ports.sh"
+
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/trawl-redis.XXXXXX") || exit 2
 RPID=
 stop_redis() {
@@ -31,7 +34,7 @@ stop_redis() {
         RPID=
     fi
 }
-trap 'stop_redis; rm -rf "$TMP"' EXIT
+trap 'stop_redis; release_port; rm -rf "$TMP"' EXIT
 T0=$(date +%s)
 
 ok() { echo "ok - $1"; }
@@ -44,37 +47,45 @@ check() {
 TIMEOUT=$(command -v timeout || true)
 run() { if [ -n "$TIMEOUT" ]; then "$TIMEOUT" 180 "$@"; else "$@"; fi; }
 
-# A free loopback port: nothing listens there and redis-cli gets no answer.
-PORT=$((20000 + $$ % 10000))
-port_free() {
-    if command -v ss >/dev/null; then
-        ! ss -ltnH "sport = :$1" 2>/dev/null | grep -q .
-    else
-        ! redis-cli -p "$1" PING >/dev/null 2>&1
-    fi
-}
-for _ in $(seq 50); do
-    port_free "$PORT" && break
-    PORT=$((PORT + 1))
-done
+# The server's loopback port (tests/lib/ports.sh), new for each server
+# started; URL follows it.
+PORT=$(free_port) || PORT=6399
 URL=redis://127.0.0.1:$PORT/trawl:hits
 rcli() { redis-cli -h 127.0.0.1 -p "$PORT" "$@"; }
 
-# start_redis DIR [persist]: runs redis-server in the foreground of a
-# background job. With persist, every acknowledged write survives kill -9:
-# Redis write(2)s the AOF before it replies, and the page cache outlives the
-# process (appendfsync always would also survive a power cut, but costs an
-# fsync per 16 KB read from the socket).
+# start_redis DIR [persist] [same-port]: runs redis-server in the foreground
+# of a background job, on a free port (another one if a server of another
+# suite took it first), or with same-port on PORT again (a restart the
+# running scan must find). With persist, every acknowledged write survives
+# kill -9: Redis write(2)s the AOF before it replies, and the page cache
+# outlives the process (appendfsync always would also survive a power cut,
+# but costs an fsync per 16 KB read from the socket).
 start_redis() {
-    local dir=$1 aof=no
-    [ "${2:-}" = persist ] && aof=yes
+    local dir=$1 aof=no same='' try a
+    shift
+    for a in "$@"; do
+        case $a in
+        persist) aof=yes ;;
+        same-port) same=1 ;;
+        esac
+    done
     mkdir -p "$dir"
-    redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly "$aof" \
-        --appendfsync no --dir "$dir" --logfile "$dir/redis.log" --daemonize no &
-    RPID=$!
-    for _ in $(seq 100); do
-        [ "$(rcli PING 2>/dev/null)" = PONG ] && return 0
-        sleep 0.05
+    for try in 1 2 3 4 5; do
+        if [ -z "$same" ]; then
+            PORT=$(free_port) || PORT=6399
+            URL=redis://127.0.0.1:$PORT/trawl:hits
+        fi
+        redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly "$aof" \
+            --appendfsync no --dir "$dir" --logfile "$dir/redis.log" --daemonize no &
+        RPID=$!
+        for _ in $(seq 100); do
+            redis_is "$PORT" "$RPID" && return 0
+            kill -0 "$RPID" 2>/dev/null || break # did not bind: exited
+            sleep 0.05
+        done
+        stop_redis
+        [ -n "$same" ] && break
+        echo "# redis-server did not start on port $PORT (try $try)" >&2
     done
     echo "# redis-server did not start on port $PORT:" >&2
     tail -5 "$dir/redis.log" >&2
@@ -168,7 +179,7 @@ outage() {
     stop_redis
     echo "# killed redis-server (kill -9) at XLEN $n, $SECONDS s"
     sleep 1.5
-    start_redis "$TMP/r2" persist || { notok outage "redis-server did not restart"; return; }
+    start_redis "$TMP/r2" persist same-port || { notok outage "redis-server did not restart"; return; }
     echo "# restarted redis-server with $(rcli XLEN trawl:hits) entries"
     wait "$scan"
     local rc=$?
@@ -203,13 +214,24 @@ outage() {
 }
 
 # ---- 3: server down for the whole scan ----------------------------------------
+# "Down" is a port held bound but not listening for the whole scan (see
+# tests/lib/ports.sh): connections are refused, and no server of another
+# suite can start there meanwhile.
 down() {
     mkdir -p "$TMP/t3"
     cp "$TMP/small.log" "$TMP/small2.log"
+    hold_closed_port
+    if [ -z "$HELD_PORT" ] || redis-cli -h 127.0.0.1 -p "$HELD_PORT" PING >/dev/null 2>&1; then
+        notok down "no closed port to scan against (port '$HELD_PORT')"
+        release_port
+        return
+    fi
     # default spool: <stream, '/' and ':' as '_'>.spool in the current directory
-    (cd "$TMP/t3" && TRAWL_REDIS_FINAL_WAIT=1 run "$TRAWL" scan -q -d "$DB" --sink "$URL,max-tlp=red" \
+    (cd "$TMP/t3" && TRAWL_REDIS_FINAL_WAIT=1 run "$TRAWL" scan -q -d "$DB" \
+        --sink "redis://127.0.0.1:$HELD_PORT/trawl:hits,max-tlp=red" \
         --sink "jsonl:$TMP/ref3.jsonl,max-tlp=red" ../small.log ../small2.log 2>"$TMP/err3")
     local rc=$?
+    release_port
     check "down: exit 2" "exit $rc" [ "$rc" -eq 2 ]
     check "down: message names the spool" "$(cat "$TMP/err3")" grep -q 'trawl_hits\.spool' "$TMP/err3"
     local sp=$TMP/t3/trawl_hits.spool

@@ -23,6 +23,9 @@ if [ -z "$TRAWL" ] || [ ! -x "$TRAWL" ]; then
 fi
 TRAWL=$(cd "$(dirname "$TRAWL")" && pwd)/$(basename "$TRAWL")
 
+# shellcheck source=tests/lib/ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/ports.sh"
+
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/trawl-triage.XXXXXX") || exit 2
 REDIS_PID=
 cleanup() {
@@ -30,6 +33,7 @@ cleanup() {
         kill "$REDIS_PID" 2>/dev/null
         wait "$REDIS_PID" 2>/dev/null
     fi
+    release_port
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -265,24 +269,23 @@ fi
 if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
     skip "redis stream input" "skipped: redis-server/redis-cli not installed"
 else
-    port=
-    base=$((21000 + $$ % 4000)) # away from other suites' redis-servers
-    for p in $(seq "$base" $((base + 100))); do # a free loopback port
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            port=$p
-            break
-        fi
-    done
-    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-        >"$TMP/redis.log" 2>&1 &
-    REDIS_PID=$!
-    up=
-    for _ in $(seq 50); do
-        if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then
-            up=1
-            break
-        fi
-        sleep 0.1
+    # a free loopback port (tests/lib/ports.sh); another one if a server of
+    # another suite takes it before ours binds it
+    port='' up=''
+    for _ in 1 2 3 4 5; do
+        port=$(free_port) || port=6397
+        redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+            >"$TMP/redis.log" 2>&1 &
+        REDIS_PID=$!
+        for _ in $(seq 50); do
+            redis_is "$port" "$REDIS_PID" && up=1 && break
+            kill -0 "$REDIS_PID" 2>/dev/null || break # did not bind: exited
+            sleep 0.1
+        done
+        [ -n "$up" ] && break
+        kill "$REDIS_PID" 2>/dev/null
+        wait "$REDIS_PID" 2>/dev/null
+        REDIS_PID=
     done
     if [ -z "$up" ]; then
         notok "redis-server starts" "$(tail -3 "$TMP/redis.log")"
@@ -325,7 +328,10 @@ else
         kill "$REDIS_PID" 2>/dev/null
         wait "$REDIS_PID" 2>/dev/null
         REDIS_PID=
-        t redis://127.0.0.1:$port/trawl:hits
+        # refused for sure: a port held bound, not listening (tests/lib/ports.sh)
+        hold_closed_port
+        t "redis://127.0.0.1:$HELD_PORT/trawl:hits"
+        release_port
         check "redis: connection refused exits 2" "exit $RC: $(cat "$TMP/err")" test "$RC" = 2
     fi
 fi
