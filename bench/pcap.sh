@@ -1,32 +1,38 @@
 #!/usr/bin/env bash
-# bench/pcap.sh — offline capture throughput of `trawl scan -j1` (decode, flows with TCP
-# reassembly, DNS/HTTP/TLS fields, matching) in packets/s and Gbit/s per core, with 1k and
-# 100k indicators, on a generated traffic mix (trawl-pcapgen), against libpcap reading alone
-# (trawl-pcapread). Medians of N interleaved runs, wall and CPU time, net of start-up.
+# bench/pcap.sh — offline capture throughput of `trawl scan` (decode, flows with TCP
+# reassembly, DNS/HTTP/TLS fields, matching) in packets/s and Gbit/s, with 1k and 100k
+# indicators, on a generated traffic mix (trawl-pcapgen), against libpcap reading alone
+# (trawl-pcapread): -j1 (one core, no thread) and -jN (flows spread over N workers by a
+# symmetric hash, one reader thread) in the same run, with the -jN/-j1 speed-up.
+# Medians of N interleaved runs, wall and CPU time, net of start-up.
 # Everything it generates goes to bench/out/ (gitignored). See bench/README.md.
 set -uo pipefail
 
 usage() {
     cat <<'EOF'
-usage: bench/pcap.sh [--packets N] [--runs N] [--sets "1k 100k"]
+usage: bench/pcap.sh [--packets N] [--runs N] [--sets "1k 100k"] [--threads "1 2"]
 
-  --packets N   packets in the generated capture (default 1000000)
-  --runs N      runs per measurement, the median is reported (default 3)
-  --sets LIST   indicator set sizes (default "1k 100k")
+  --packets N     packets in the generated capture (default 1000000)
+  --runs N        runs per measurement, the median is reported (default 3)
+  --sets LIST     indicator set sizes (default "1k 100k")
+  --threads LIST  trawl scan -j values (default "1 2"; speed-ups are against the first)
 
 Environment: TRAWL_BUILD (default ./build) is the Meson build directory; it is set up
-(release) and built if needed.
+(release) and built if needed. TRAWL_BENCH_OUT (default bench/out) takes the data and
+the report.
 EOF
 }
 
 PKTS=1000000
 RUNS=3
 SETS="1k 100k"
+THREADS="1 2"
 while [ $# -gt 0 ]; do
     case "$1" in
     --packets) PKTS="$2"; shift ;;
     --runs) RUNS="$2"; shift ;;
     --sets) SETS="$2"; shift ;;
+    --threads) THREADS="$2"; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "pcap.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
     esac
@@ -35,7 +41,7 @@ done
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${TRAWL_BUILD:-$ROOT/build}
-OUT=$ROOT/bench/out
+OUT=${TRAWL_BENCH_OUT:-$ROOT/bench/out}
 SEED=1
 mkdir -p "$OUT"
 die() { echo "pcap.sh: $*" >&2; exit 2; }
@@ -114,8 +120,17 @@ median() { # column N of stdin
 
 read -r NPK BYTES _ _ < <("$PCAPREAD" "$CAP") || die "trawl-pcapread failed"
 cat "$CAP" >/dev/null
+J1=${THREADS%% *}
 for s in $SETS; do
     run_status "$TRAWL" scan -q --max-tlp red -d "$OUT/net-iocs-$s.tdb" -j1 -o /dev/null "$CAP"
+done
+# the hits must not depend on -j (only the wall-clock timestamp may differ)
+last=${SETS##* }
+for j in $THREADS; do
+    "$TRAWL" scan -q --max-tlp red -d "$OUT/net-iocs-$last.tdb" -j"$j" "$CAP" |
+        sed -e 's/"timestamp":"[^"]*",//' | sort >"$OUT/net-hits-j$j.jsonl"
+    cmp -s "$OUT/net-hits-j$J1.jsonl" "$OUT/net-hits-j$j.jsonl" ||
+        die "-j$j does not give the hits of -j$J1 (see $OUT/net-hits-j*.jsonl)"
 done
 
 declare -A W C
@@ -125,13 +140,15 @@ for ((r = 0; r < RUNS; r++)); do
     echo "read $(set -- $("$PCAPREAD" "$CAP"); echo "$4 $3")" >>"$OUT/net-runs.txt"
     for s in $SETS; do
         tdb=$OUT/net-iocs-$s.tdb
-        echo "scan-$s $(timeit "$TRAWL" scan -q --max-tlp red -d "$tdb" -j1 -o /dev/null "$CAP")" \
-            >>"$OUT/net-runs.txt"
-        echo "start-$s $(timeit "$TRAWL" scan -q --max-tlp red -d "$tdb" -j1 -o /dev/null "$EMPTY")" \
-            >>"$OUT/net-runs.txt"
+        for j in $THREADS; do
+            echo "scan-$s-j$j $(timeit "$TRAWL" scan -q --max-tlp red -d "$tdb" -j"$j" -o /dev/null "$CAP")" \
+                >>"$OUT/net-runs.txt"
+            echo "start-$s-j$j $(timeit "$TRAWL" scan -q --max-tlp red -d "$tdb" -j"$j" -o /dev/null "$EMPTY")" \
+                >>"$OUT/net-runs.txt"
+        done
     done
 done
-for k in read $(for s in $SETS; do echo "scan-$s start-$s"; done); do
+for k in read $(for s in $SETS; do for j in $THREADS; do echo "scan-$s-j$j start-$s-j$j"; done; done); do
     W[$k]=$(awk -v k="$k" '$1 == k { print $2 }' "$OUT/net-runs.txt" | median 1)
     C[$k]=$(awk -v k="$k" '$1 == k { print $3 }' "$OUT/net-runs.txt" | median 1)
 done
@@ -144,26 +161,31 @@ rate() {
 }
 REPORT=$OUT/pcap-report.md
 {
-    echo "## trawl scan of a capture, one core ($(date -u +%Y-%m-%d), build: ${btype:-unknown})"
+    echo "## trawl scan of a capture, -j$(echo "$THREADS" | sed 's/ /, -j/g') ($(date -u +%Y-%m-%d), build: ${btype:-unknown})"
     echo
     echo "Capture: $NPK packets, $(awk -v b="$BYTES" -v p="$NPK" 'BEGIN { printf "%.0f MB, %.0f B/frame", b / 1e6, b / p }')" \
         "(trawl-pcapgen --seed $SEED: HTTP, TLS, other TCP, DNS, other UDP; 1 in 50 segments" \
         "out of order). $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg). Medians of $RUNS runs."
     echo
-    echo "| what | Mpps (wall) | Mpps (CPU) | Gbit/s (CPU) | start-up s (CPU) | vs 1 Mpps target (CPU) | vs libpcap alone (CPU) |"
-    echo "|---|---:|---:|---:|---:|---:|---:|"
+    echo "| what | Mpps (wall) | Mpps (CPU) | Gbit/s (CPU) | start-up s (CPU) | vs 1 Mpps target (CPU) | vs libpcap alone (CPU) | vs -j$J1 (wall) |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     read -r rw _ < <(rate "${W[read]}")
     read -r rc rg < <(rate "${C[read]}")
-    echo "| libpcap reading alone (trawl-pcapread) | $rw | $rc | $rg | - | - | 1.00 |"
+    echo "| libpcap reading alone (trawl-pcapread) | $rw | $rc | $rg | - | - | 1.00 | - |"
     for s in $SETS; do
-        read -r sw _ < <(rate "${W[scan-$s]}" "${W[start-$s]}")
-        read -r sc sg < <(rate "${C[scan-$s]}" "${C[start-$s]}")
-        echo "| trawl scan -j1, $s indicators | $sw | $sc | $sg | ${C[start-$s]} |" \
-            "$(awk -v a="$sc" 'BEGIN { printf "%.2f", a / 1.0 }') |" \
-            "$(awk -v a="$sc" -v b="$rc" 'BEGIN { printf "%.2f", a / b }') |"
+        read -r s1 _ < <(rate "${W[scan-$s-j$J1]}" "${W[start-$s-j$J1]}")
+        for j in $THREADS; do
+            read -r sw _ < <(rate "${W[scan-$s-j$j]}" "${W[start-$s-j$j]}")
+            read -r sc sg < <(rate "${C[scan-$s-j$j]}" "${C[start-$s-j$j]}")
+            echo "| trawl scan -j$j, $s indicators | $sw | $sc | $sg | ${C[start-$s-j$j]} |" \
+                "$(awk -v a="$sc" 'BEGIN { printf "%.2f", a / 1.0 }') |" \
+                "$(awk -v a="$sc" -v b="$rc" 'BEGIN { printf "%.2f", a / b }') |" \
+                "$(awk -v a="$sw" -v b="$s1" 'BEGIN { printf "%.2f", a / b }') |"
+        done
     done
     echo
-    last=${SETS##* }
-    echo "Hits ($last set): $("$TRAWL" scan -q --max-tlp red -d "$OUT/net-iocs-$last.tdb" -j1 "$CAP" | wc -l)."
+    echo "Mpps (wall) is the throughput; Mpps (CPU) is packets per CPU-second (per core), so with"
+    echo "-jN it also counts the reader thread and the hand-over. vs -j$J1 (wall): the speed-up."
+    echo "Hits ($last set): $(wc -l <"$OUT/net-hits-j$J1.jsonl"), the same for every -j."
 } >"$REPORT"
 cat "$REPORT"

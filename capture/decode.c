@@ -523,6 +523,14 @@ uint64_t trawl_decode_flow_hash(const struct trawl_decoded *pkt)
     return trawl_flow_key_hash(&k);
 }
 
+/* The high half of the hash, scaled to n: flow tables index their buckets
+ * with the low bits, so with a power-of-two n a worker's flows would
+ * otherwise all share the same low bits and fill only 1/n of its buckets. */
+unsigned trawl_flow_worker(uint64_t flow_hash, unsigned nworkers)
+{
+    return (unsigned)(((flow_hash >> 32) * (uint64_t)nworkers) >> 32);
+}
+
 const char *trawl_addr_str(const uint8_t addr[16], char *buf, size_t bufsz)
 {
     static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};

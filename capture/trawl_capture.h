@@ -282,6 +282,12 @@ int trawl_decode_flow_key(const struct trawl_decoded *pkt, struct trawl_flow_key
 uint64_t trawl_decode_flow_hash(const struct trawl_decoded *pkt);
 uint64_t trawl_flow_key_hash(const struct trawl_flow_key *key);
 
+/* The worker, from 0 to nworkers - 1 (>= 1), that owns the flow of hash
+ * flow_hash (trawl_decode_flow_hash): the same for both directions, so a
+ * flow's packets all meet on one worker. Uses the hash's high bits, which
+ * the flow tables do not use for their buckets. Thread-safe. */
+unsigned trawl_flow_worker(uint64_t flow_hash, unsigned nworkers);
+
 /* Formats a 16-byte address: dotted quad for IPv4-mapped, RFC 5952 text
  * otherwise. buf must hold 46 bytes. Returns buf. */
 const char *trawl_addr_str(const uint8_t addr[16], char *buf, size_t bufsz);

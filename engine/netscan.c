@@ -1,5 +1,6 @@
-/* Network captures: runs a pcap/pcapng file (plain or gzip) through the
- * capture layer's decoder, flow table and protocol parsers, and matches:
+/* Network captures: runs a pcap/pcapng file (plain or gzip) or a live
+ * interface through the capture layer's decoder, flow table and protocol
+ * parsers, and matches:
  *  - the addresses of each flow, once per flow and direction, reported when
  *    the flow ends with the packet of first sight, the packet count and the
  *    first packet numbers;
@@ -13,16 +14,34 @@
  *  - protocol fields whose text is not in the payload as such: DNS names and
  *    addresses (wire labels), and the reconstructed HTTP URL (URL indicators
  *    only: the Host header itself is matched in the payload).
- * One worker runs a capture from start to end (captures are spread across
- * workers, not packets within one capture).
+ *
+ * Workers (-j N). The per-flow work (flow table, streams, protocol fields,
+ * matching) lives in a lane. With one worker the calling thread reads,
+ * decodes and runs the only lane itself, with no thread and no copy beyond
+ * the decode-ahead batch. With N workers the calling thread becomes the
+ * reader: it reads and decodes every frame (IP fragments are rebuilt here,
+ * so every datagram arrives whole and with its ports), hashes the flow's
+ * 5-tuple symmetrically (trawl_flow_worker) and hands the packet to the
+ * lane that owns the flow, on its own thread (netpool.c). Both directions
+ * of a flow therefore meet on one lane, in capture order, and a lane sees
+ * exactly the packets of its flows that the single lane would see. The
+ * hits are the same for any N: flow_id is the number of the flow's first
+ * packet (not a per-table counter), packet numbers and times come from the
+ * reader. The flow-table, stream-buffer and head-buffer caps are divided
+ * between the lanes, so the totals stay those of one worker; only flows
+ * evicted under that memory pressure can tell N apart.
  *
  * The same object serves live capture (trawl live): the packet loop returns
  * to its caller when asked to stop, when a database reload is pending and
- * at a wall-clock tick, and the database and matcher can be swapped between
- * two packets (trawl_netscan_set_db). The flow table, the carry windows and
- * the protocol state hold only input bytes and positions, none of them
- * depends on the indicators, so they carry across a swap: every byte is
- * matched exactly once, by the database current when its window is scanned. */
+ * at a wall-clock tick, and the database and matchers can be swapped between
+ * two packets (trawl_netscan_set_db). On a stop or a reload the reader first
+ * waits until every lane has handled every packet read so far, so all lanes
+ * switch at the same packet: the first one read after the reload. The flow
+ * table, the carry windows and the protocol state hold only input bytes and
+ * positions, none of them depends on the indicators, so they carry across a
+ * swap: every byte is matched exactly once, by the database current when its
+ * window is scanned. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +50,14 @@
 #include "db_internal.h"
 #include "netscan.h"
 
-#define CARRY 512       /* bytes carried per direction (overlap capped here) */
-#define PKT_LIST 64     /* packet numbers listed in an address hit */
-#define MAX_FLOWS 65536 /* flow table size */
-#define BATCH 16        /* packets decoded ahead, their flow entries prefetched */
-#define SLOT 2048       /* frames up to this size are copied into the batch */
+#define CARRY 512              /* bytes carried per direction (overlap capped here) */
+#define PKT_LIST 64            /* packet numbers listed in an address hit */
+#define MAX_FLOWS 65536        /* flow table entries, all lanes together */
+#define STREAM_MEM (64u << 20) /* out-of-order stream buffers, all lanes together */
+#define HEAD_BUFS 256          /* protocol head buffers (16 KiB), all lanes together */
+#define MAX_LANES 64           /* workers of one capture at most */
+#define BATCH 16               /* packets decoded ahead, their flow entries prefetched */
+#define SLOT 2048              /* frames up to this size are copied into the batch */
 
 /* Per flow, in the flow table's user area. */
 struct dirstate {
@@ -48,46 +70,62 @@ struct dirstate {
 };
 
 struct flowstate {
+    uint64_t id; /* flow_id of the hits: the packet number of the flow's first packet */
     struct dirstate dir[2];
     /* packet numbers per direction, for address hits */
     uint32_t npkts[2];
     uint64_t pkts[2][PKT_LIST];
 };
 
-struct trawl_netscan {
+#define NPUB (sizeof(struct netlane_stats) / sizeof(uint64_t))
+_Static_assert(sizeof(struct netlane_stats) % sizeof(uint64_t) == 0, "netlane_stats: u64 only");
+
+/* One worker's share of a capture: used by one thread at a time. */
+struct netlane {
     const struct trawl_db *db;
     struct trawl_matcher *m;
+    bool own_m; /* made for this lane, freed with it */
     struct trawl_sinks *sinks;
     const char *path;
     const char *job;
     const char *db_id;
-    struct trawl_netscan_stats stats;
+    atomic_int *failed; /* the scanner's: hits could not be delivered */
+    uint64_t bytes, hits, by_type[TRAWL_T_COUNT];
     struct trawl_proto *proto;
-    struct trawl_decoder *dec;
     struct trawl_flows *ft;
     struct trawl_flow_pkt fp;
-    /* the batch: frames copied out of libpcap's buffer, decoded, their flow
-     * hashed and the table bucket prefetched (see run_batch) */
-    unsigned nb;
-    struct trawl_decoded bd[BATCH];
-    int64_t bts[BATCH];
-    uint64_t bidx[BATCH], bhash[BATCH];
-    uint8_t slots[BATCH][SLOT];
     size_t overlap;
     uint8_t *win; /* carry + chunk */
     size_t wincap;
-    int failed;
     /* the packet being handled; its addresses are formatted into meta only
      * when it has a hit (formatting them for every packet cost ~10%) */
     struct trawl_net_meta meta;
     uint8_t src[16], dst[16];
     bool meta_text;
-    const struct trawl_decoded *dp;
-    uint8_t dir;
+    _Atomic uint64_t pub[NPUB]; /* counters for other threads (netlane_publish) */
 };
 
-static void set_meta(struct trawl_netscan *ns, const uint8_t *src, uint16_t sport,
-                     const uint8_t *dst, uint16_t dport, uint8_t proto, uint64_t flow, uint8_t dir)
+struct trawl_netscan {
+    const char *path;
+    atomic_int failed;
+    bool oom; /* a packet could not be handed to its lane */
+    uint64_t packets;
+    struct trawl_decoder *dec;
+    unsigned nlanes;
+    struct netlane **lanes;
+    struct netpool *pool; /* NULL: lanes[0] runs on the calling thread */
+    /* the calling thread's batch (one lane): frames copied out of libpcap's
+     * buffer, decoded, their flow hashed and the table bucket prefetched
+     * (see run_batch) */
+    unsigned nb;
+    struct trawl_decoded bd[BATCH];
+    int64_t bts[BATCH];
+    uint64_t bidx[BATCH], bhash[BATCH];
+    uint8_t slots[BATCH][SLOT];
+};
+
+static void set_meta(struct netlane *ns, const uint8_t *src, uint16_t sport, const uint8_t *dst,
+                     uint16_t dport, uint8_t proto, uint64_t flow, uint8_t dir)
 {
     struct trawl_net_meta *mt = &ns->meta;
     memcpy(ns->src, src, 16);
@@ -102,7 +140,7 @@ static void set_meta(struct trawl_netscan *ns, const uint8_t *src, uint16_t spor
 
 /* Sends the matcher's hits with the current meta. base: the bytes the hit
  * offsets refer to (for the context), base_off their stream offset. */
-static void emit(struct trawl_netscan *ns, const uint8_t *base, size_t len, uint64_t base_off)
+static void emit(struct netlane *ns, const uint8_t *base, size_t len, uint64_t base_off)
 {
     size_t n = trawl_matcher_nhits(ns->m);
     if (!n) return;
@@ -113,8 +151,8 @@ static void emit(struct trawl_netscan *ns, const uint8_t *base, size_t len, uint
         ns->meta_text = true;
     }
     for (size_t i = 0; i < n; i++)
-        ns->stats.by_type[ns->db->iocs[h[i].ioc].type]++;
-    ns->stats.hits += n;
+        ns->by_type[ns->db->iocs[h[i].ioc].type]++;
+    ns->hits += n;
     struct trawl_hit_origin o = {.file = ns->path,
                                  .base = base,
                                  .len = len,
@@ -124,11 +162,12 @@ static void emit(struct trawl_netscan *ns, const uint8_t *base, size_t len, uint
                                  .net = &ns->meta,
                                  .db_id = ns->db_id};
     trawl_hits_prepare(h, n, &o);
-    if (trawl_sinks_emit(ns->sinks, ns->db, h, n, &o)) ns->failed = 1;
+    if (trawl_sinks_emit(ns->sinks, ns->db, h, n, &o))
+        atomic_store_explicit(ns->failed, 1, memory_order_relaxed);
     trawl_matcher_clear(ns->m);
 }
 
-static void scan_span(struct trawl_netscan *ns, const uint8_t *base, size_t len, uint64_t base_off,
+static void scan_span(struct netlane *ns, const uint8_t *base, size_t len, uint64_t base_off,
                       uint64_t lo, uint64_t hi)
 {
     struct trawl_span sp = {.base = base, .len = len, .base_off = base_off, .lo = lo, .hi = hi};
@@ -138,8 +177,8 @@ static void scan_span(struct trawl_netscan *ns, const uint8_t *base, size_t len,
 }
 
 /* In-order bytes of one direction: window = carry + chunk. */
-static void stream_bytes(struct trawl_netscan *ns, struct dirstate *d,
-                         const struct trawl_flow_chunk *c, bool final)
+static void stream_bytes(struct netlane *ns, struct dirstate *d, const struct trawl_flow_chunk *c,
+                         bool final)
 {
     if (c && (c->gap || c->offset != d->end)) { /* lost bytes: start over after the gap */
         d->ncarry = 0;
@@ -150,7 +189,7 @@ static void stream_bytes(struct trawl_netscan *ns, struct dirstate *d,
     if (need > ns->wincap) {
         uint8_t *w = realloc(ns->win, need);
         if (!w) {
-            ns->failed = 1;
+            atomic_store_explicit(ns->failed, 1, memory_order_relaxed);
             return;
         }
         ns->win = w;
@@ -169,12 +208,12 @@ static void stream_bytes(struct trawl_netscan *ns, struct dirstate *d,
     size_t keep = need < CARRY ? need : CARRY;
     memcpy(d->carry, ns->win + need - keep, keep);
     d->ncarry = (uint16_t)keep;
-    ns->stats.bytes += add;
+    ns->bytes += add;
 }
 
 static void on_field(void *ud, const char *field, const char *value, size_t len)
 {
-    struct trawl_netscan *ns = ud;
+    struct netlane *ns = ud;
     bool url_only = !strcmp(field, "http.url");
     if (!url_only && strncmp(field, "dns.", 4))
         return; /* Host, SNI and SMTP addresses are matched in the payload */
@@ -196,7 +235,7 @@ static void on_field(void *ud, const char *field, const char *value, size_t len)
 /* A flow ends: the tail of each direction, then its address hits. */
 static void on_end(void *ud, const struct trawl_flow_end *e)
 {
-    struct trawl_netscan *ns = ud;
+    struct netlane *ns = ud;
     struct flowstate *f = e->user;
     const uint8_t *client = e->client_is_lo ? e->key.lo : e->key.hi;
     const uint8_t *server = e->client_is_lo ? e->key.hi : e->key.lo;
@@ -205,7 +244,7 @@ static void on_end(void *ud, const struct trawl_flow_end *e)
     for (int dir = 0; dir < 2; dir++) {
         bool up = dir == TRAWL_DIR_TO_SERVER;
         set_meta(ns, up ? client : server, up ? cport : sport, up ? server : client,
-                 up ? sport : cport, e->key.proto, e->flow_id, (uint8_t)dir);
+                 up ? sport : cport, e->key.proto, f->id, (uint8_t)dir);
         ns->meta.pcap_ts = (double)e->last_ts / 1e9;
         if (e->key.proto == 6) {
             for (unsigned i = 0; i < e->nchunks; i++)
@@ -234,8 +273,8 @@ static void on_end(void *ud, const struct trawl_flow_end *e)
     }
 }
 
-static void set_matcher(struct trawl_netscan *ns, const struct trawl_db *db,
-                        struct trawl_matcher *m, const char *db_id)
+static void set_matcher(struct netlane *ns, const struct trawl_db *db, struct trawl_matcher *m,
+                        const char *db_id)
 {
     ns->db = db;
     ns->m = m;
@@ -244,64 +283,188 @@ static void set_matcher(struct trawl_netscan *ns, const struct trawl_db *db,
     if (ns->overlap > CARRY - 2) ns->overlap = CARRY - 2;
 }
 
+static void lane_free(struct netlane *l)
+{
+    if (!l) return;
+    trawl_flows_free(l->ft);
+    trawl_proto_free(l->proto);
+    if (l->own_m) trawl_matcher_free(l->m);
+    free(l->win);
+    free(l);
+}
+
+/* A lane with 1/n of the caps. m is owned by the lane when own_m. */
+static int lane_new(struct trawl_netscan *ns, const struct trawl_db *db, struct trawl_matcher *m,
+                    bool own_m, const struct trawl_netscan_opts *o, unsigned n,
+                    struct netlane **ret)
+{
+    struct netlane *l = calloc(1, sizeof(*l));
+    if (!l) return TRAWL_ENOMEM;
+    l->m = m;
+    l->own_m = own_m;
+    l->sinks = o->sinks;
+    l->path = o->name;
+    l->job = o->job;
+    l->failed = &ns->failed;
+    set_matcher(l, db, m, o->db_id);
+    uint32_t flows = o->max_flows ? o->max_flows : MAX_FLOWS;
+    uint64_t mem = o->stream_mem ? o->stream_mem : STREAM_MEM;
+    unsigned heads = HEAD_BUFS / n;
+    struct trawl_flows_cfg cfg = {.max_flows = flows / n ? flows / n : 1,
+                                  .mem_cap = mem / n ? mem / n : 1,
+                                  .user_size = sizeof(struct flowstate),
+                                  .on_end = on_end,
+                                  .ud = l};
+    if (trawl_proto_new(heads ? heads : 1, &l->proto) || trawl_flows_new(&cfg, &l->ft)) {
+        lane_free(l);
+        return TRAWL_ENOMEM;
+    }
+    *ret = l;
+    return 0;
+}
+
+/* One decoded packet: flow, protocol fields, payload. */
+void netlane_packet(struct netlane *ns, const struct trawl_decoded *dp, int64_t ts_ns,
+                    uint64_t index)
+{
+    struct trawl_flow_pkt *fp = &ns->fp;
+    if (trawl_flows_packet(ns->ft, dp, ts_ns, index, fp)) return;
+    struct flowstate *f = fp->user;
+    if (fp->new_flow) f->id = index;
+    if (f->npkts[fp->dir] < PKT_LIST) f->pkts[fp->dir][f->npkts[fp->dir]++] = index;
+    ns->meta.packet = index;
+    ns->meta.pcap_ts = (double)ts_ns / 1e9;
+    set_meta(ns, dp->src, dp->sport, dp->dst, dp->dport, dp->proto, f->id, fp->dir);
+    for (unsigned i = 0; i < fp->nchunks; i++) {
+        const struct trawl_flow_chunk *c = &fp->chunks[i];
+        if (dp->proto == 6) {
+            struct dirstate *ds = &f->dir[c->dir];
+            if (c->dir != fp->dir) /* bytes of the other side released by an ACK */
+                set_meta(ns, dp->dst, dp->dport, dp->src, dp->sport, dp->proto, f->id, c->dir);
+            ds->last_pkt = index;
+            uint16_t dport = c->dir == fp->dir ? dp->dport : dp->sport;
+            trawl_proto_tcp(ns->proto, &ds->proto, dport, c, on_field, ns);
+            stream_bytes(ns, ds, c, false);
+            if (c->dir != fp->dir)
+                set_meta(ns, dp->src, dp->sport, dp->dst, dp->dport, dp->proto, f->id, fp->dir);
+        } else if (dp->proto == 17) {
+            trawl_proto_udp(ns->proto, dp->sport, dp->dport, c->data, c->len, on_field, ns);
+            scan_span(ns, c->data, c->len, 0, 0, c->len);
+            ns->bytes += c->len;
+        }
+    }
+}
+
+void netlane_prefetch_bucket(struct netlane *l, uint64_t h)
+{
+    trawl_flows_prefetch_bucket(l->ft, h);
+}
+
+void netlane_prefetch_flow(struct netlane *l, uint64_t h)
+{
+    trawl_flows_prefetch_flow(l->ft, h);
+}
+
+void netlane_expire(struct netlane *l, int64_t now_ns)
+{
+    trawl_flows_expire(l->ft, now_ns);
+}
+
+void netlane_flush(struct netlane *l)
+{
+    trawl_flows_flush(l->ft); /* ends every flow: tails and address hits */
+}
+
+static void lane_stats(const struct netlane *l, struct netlane_stats *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->bytes = l->bytes;
+    st->hits = l->hits;
+    memcpy(st->by_type, l->by_type, sizeof(st->by_type));
+    struct trawl_flows_stats fs;
+    trawl_flows_get_stats(l->ft, &fs);
+    st->flows = fs.flows;
+    st->flows_active = fs.active;
+    st->flows_timeout = fs.ended_timeout;
+    st->flows_evicted = fs.evicted_full + fs.evicted_mem;
+}
+
+void netlane_publish(struct netlane *l)
+{
+    struct netlane_stats st;
+    uint64_t v[NPUB];
+    lane_stats(l, &st);
+    memcpy(v, &st, sizeof(v));
+    for (size_t i = 0; i < NPUB; i++)
+        atomic_store_explicit(&l->pub[i], v[i], memory_order_relaxed);
+}
+
+void netlane_snapshot(const struct netlane *l, struct netlane_stats *st)
+{
+    uint64_t v[NPUB];
+    for (size_t i = 0; i < NPUB; i++)
+        v[i] = atomic_load_explicit(&l->pub[i], memory_order_relaxed);
+    memcpy(st, v, sizeof(v));
+}
+
+/* ---- the scanner ---------------------------------------------------------- */
+
 int trawl_netscan_new(const struct trawl_db *db, struct trawl_matcher *m,
                       const struct trawl_netscan_opts *o, struct trawl_netscan **ret,
                       struct trawl_error *err)
 {
     struct trawl_netscan *ns = calloc(1, sizeof(*ns));
     if (!ns) return trawl_error_set(err, TRAWL_ENOMEM, o->name, "out of memory");
-    ns->sinks = o->sinks;
     ns->path = o->name;
-    ns->job = o->job;
-    set_matcher(ns, db, m, o->db_id);
-    struct trawl_flows_cfg cfg = {
-        .max_flows = MAX_FLOWS, .user_size = sizeof(struct flowstate), .on_end = on_end, .ud = ns};
-    if (trawl_decode_new(NULL, &ns->dec) || trawl_proto_new(0, &ns->proto) ||
-        trawl_flows_new(&cfg, &ns->ft)) {
+    unsigned n = o->threads > MAX_LANES ? MAX_LANES : o->threads ? o->threads : 1;
+    ns->lanes = calloc(n, sizeof(*ns->lanes));
+    int r = ns->lanes && trawl_decode_new(NULL, &ns->dec) == 0 ? 0 : TRAWL_ENOMEM;
+    for (unsigned i = 0; !r && i < n; i++) {
+        struct trawl_matcher *lm = m;
+        if (i && (r = trawl_matcher_new(db, &lm, err))) break;
+        r = lane_new(ns, db, lm, i > 0, o, n, &ns->lanes[i]);
+        if (r && i) trawl_matcher_free(lm);
+        if (!r) ns->nlanes++;
+    }
+    if (!r && n > 1) {
+        for (unsigned i = 0; i < n; i++)
+            netlane_publish(ns->lanes[i]);
+        r = netpool_new(ns->lanes, n, &ns->pool);
+        if (r == TRAWL_EIO) {
+            trawl_netscan_free(ns);
+            return trawl_error_set(err, r, o->name, "cannot start the capture's worker threads");
+        }
+    }
+    if (r) {
         trawl_netscan_free(ns);
-        return trawl_error_set(err, TRAWL_ENOMEM, o->name, "out of memory for the flow table");
+        if (r != TRAWL_ENOMEM && err && err->code) return r; /* a matcher's error */
+        return trawl_error_set(err, TRAWL_ENOMEM, o->name, "out of memory for the flow tables");
     }
     *ret = ns;
     return 0;
 }
 
-void trawl_netscan_set_db(struct trawl_netscan *ns, const struct trawl_db *db,
-                          struct trawl_matcher *m, const char *db_id)
+int trawl_netscan_set_db(struct trawl_netscan *ns, const struct trawl_db *db,
+                         struct trawl_matcher *m, const char *db_id, struct trawl_error *err)
 {
-    set_matcher(ns, db, m, db_id);
-}
-
-/* One decoded packet: flow, protocol fields, payload. */
-static void flow_packet(struct trawl_netscan *ns, const struct trawl_decoded *dp, int64_t ts_ns,
-                        uint64_t index)
-{
-    struct trawl_flow_pkt *fp = &ns->fp;
-    if (trawl_flows_packet(ns->ft, dp, ts_ns, index, fp)) return;
-    struct flowstate *f = fp->user;
-    if (f->npkts[fp->dir] < PKT_LIST) f->pkts[fp->dir][f->npkts[fp->dir]++] = index;
-    ns->meta.packet = index;
-    ns->meta.pcap_ts = (double)ts_ns / 1e9;
-    set_meta(ns, dp->src, dp->sport, dp->dst, dp->dport, dp->proto, fp->flow_id, fp->dir);
-    for (unsigned i = 0; i < fp->nchunks; i++) {
-        const struct trawl_flow_chunk *c = &fp->chunks[i];
-        if (dp->proto == 6) {
-            struct dirstate *ds = &f->dir[c->dir];
-            if (c->dir != fp->dir) /* bytes of the other side released by an ACK */
-                set_meta(ns, dp->dst, dp->dport, dp->src, dp->sport, dp->proto, fp->flow_id,
-                         c->dir);
-            ds->last_pkt = index;
-            uint16_t dport = c->dir == fp->dir ? dp->dport : dp->sport;
-            trawl_proto_tcp(ns->proto, &ds->proto, dport, c, on_field, ns);
-            stream_bytes(ns, ds, c, false);
-            if (c->dir != fp->dir)
-                set_meta(ns, dp->src, dp->sport, dp->dst, dp->dport, dp->proto, fp->flow_id,
-                         fp->dir);
-        } else if (dp->proto == 17) {
-            trawl_proto_udp(ns->proto, dp->sport, dp->dport, c->data, c->len, on_field, ns);
-            scan_span(ns, c->data, c->len, 0, 0, c->len);
-            ns->stats.bytes += c->len;
+    if (ns->pool) netpool_drain(ns->pool); /* every lane switches at the same packet */
+    struct trawl_matcher *ms[MAX_LANES];
+    ms[0] = m;
+    for (unsigned i = 1; i < ns->nlanes; i++) {
+        int r = trawl_matcher_new(db, &ms[i], err);
+        if (r) {
+            while (--i > 0)
+                trawl_matcher_free(ms[i]);
+            return r;
         }
     }
+    for (unsigned i = 0; i < ns->nlanes; i++) {
+        struct netlane *l = ns->lanes[i];
+        if (l->own_m) trawl_matcher_free(l->m);
+        l->own_m = i > 0;
+        set_matcher(l, db, ms[i], db_id);
+    }
+    return 0;
 }
 
 /* With tens of thousands of flows, the flow table's bucket and entry are
@@ -314,16 +477,18 @@ static void flow_packet(struct trawl_netscan *ns, const struct trawl_decoded *dp
  * at once. The results do not depend on the batching. */
 static void run_batch(struct trawl_netscan *ns)
 {
+    struct netlane *l = ns->lanes[0];
     for (unsigned k = 0; k < ns->nb; k++)
-        trawl_flows_prefetch_flow(ns->ft, ns->bhash[k]);
+        trawl_flows_prefetch_flow(l->ft, ns->bhash[k]);
     for (unsigned k = 0; k < ns->nb; k++)
-        flow_packet(ns, &ns->bd[k], ns->bts[k], ns->bidx[k]);
+        netlane_packet(l, &ns->bd[k], ns->bts[k], ns->bidx[k]);
     ns->nb = 0;
 }
 
+/* One worker: the frame is decoded ahead into the batch. */
 static void packet(struct trawl_netscan *ns, int link, const struct trawl_pkt *pkt)
 {
-    ns->stats.packets++;
+    ns->packets++;
     struct trawl_pkt cp = *pkt;
     bool copy = pkt->caplen <= SLOT;
     if (copy) {
@@ -335,8 +500,20 @@ static void packet(struct trawl_netscan *ns, int link, const struct trawl_pkt *p
     ns->bts[ns->nb] = pkt->ts_ns;
     ns->bidx[ns->nb] = pkt->index;
     ns->bhash[ns->nb] = trawl_decode_flow_hash(q);
-    trawl_flows_prefetch_bucket(ns->ft, ns->bhash[ns->nb]);
+    trawl_flows_prefetch_bucket(ns->lanes[0]->ft, ns->bhash[ns->nb]);
     if (++ns->nb == BATCH || !copy || q->reassembled) run_batch(ns);
+}
+
+/* N workers: the frame is decoded here (fragments rebuilt) and the packet
+ * handed to the lane of its flow, which copies it. */
+static void dispatch(struct trawl_netscan *ns, int link, const struct trawl_pkt *pkt)
+{
+    ns->packets++;
+    struct trawl_decoded d;
+    if (trawl_decode_packet(ns->dec, link, pkt, &d) != TRAWL_DEC_OK) return;
+    uint64_t h = trawl_decode_flow_hash(&d);
+    if (netpool_push(ns->pool, trawl_flow_worker(h, ns->nlanes), &d, pkt->ts_ns, pkt->index, h))
+        ns->oom = true;
 }
 
 static double mono(void)
@@ -346,12 +523,26 @@ static double mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Every return passes here: the batch is run first, so that a reload or a
- * stop falls between two packets and no packet is left behind. */
+/* Every return passes here: the packets read so far are handled first
+ * (the batch run, or every lane drained), so that a reload or a stop falls
+ * between two packets and no packet is left behind. */
 static int ret(struct trawl_netscan *ns, int why)
 {
-    run_batch(ns);
+    if (ns->pool)
+        netpool_drain(ns->pool);
+    else
+        run_batch(ns);
     return why;
+}
+
+/* A tick returns without waiting for the lanes: only what they hold goes. */
+static int tick(struct trawl_netscan *ns)
+{
+    if (ns->pool)
+        netpool_kick(ns->pool);
+    else
+        run_batch(ns);
+    return TRAWL_NETSCAN_TICK;
 }
 
 int trawl_netscan_run(struct trawl_netscan *ns, struct trawl_pcap *pc,
@@ -362,61 +553,91 @@ int trawl_netscan_run(struct trawl_netscan *ns, struct trawl_pcap *pc,
     struct trawl_pkt pkt;
     unsigned n = 0;
     for (;;) {
-        if (ns->failed)
+        if (atomic_load_explicit(&ns->failed, memory_order_relaxed))
             return ret(ns,
                        trawl_error_set(err, TRAWL_EIO, ns->path, "hits could not be delivered"));
+        if (ns->oom)
+            return ret(ns, trawl_error_set(err, TRAWL_ENOMEM, ns->path,
+                                           "out of memory for the packet batches"));
         if (l->stop && *l->stop) return ret(ns, TRAWL_NETSCAN_STOP);
         if (l->reload && *l->reload) return ret(ns, TRAWL_NETSCAN_RELOAD);
         int rc = trawl_pcap_next(pc, &pkt, err);
         if (rc == 1) {
-            packet(ns, link, &pkt);
+            if (ns->pool)
+                dispatch(ns, link, &pkt);
+            else
+                packet(ns, link, &pkt);
             /* the clock is read every 256 packets, or on each idle timeout */
-            if (deadline > 0 && !(++n & 255) && mono() >= deadline)
-                return ret(ns, TRAWL_NETSCAN_TICK);
+            if (deadline > 0 && !(++n & 255) && mono() >= deadline) return tick(ns);
             continue;
         }
         if (rc == 0) return ret(ns, TRAWL_NETSCAN_END);
         if (rc < 0) return ret(ns, err->code ? err->code : TRAWL_EFORMAT);
-        /* rc == 2: a live capture was idle: its batch goes now, and flows idle
-         * past their timeout end */
-        run_batch(ns);
+        /* rc == 2: a live capture was idle: what was read goes now, and flows
+         * idle past their timeout end */
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
-        trawl_flows_expire(ns->ft, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
+        int64_t now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+        if (ns->pool) {
+            netpool_kick(ns->pool);
+            netpool_expire(ns->pool, now_ns);
+        } else {
+            run_batch(ns);
+            trawl_flows_expire(ns->lanes[0]->ft, now_ns);
+        }
         if (deadline > 0 && mono() >= deadline) return TRAWL_NETSCAN_TICK;
     }
 }
 
 void trawl_netscan_flush(struct trawl_netscan *ns)
 {
-    trawl_flows_flush(ns->ft); /* ends every flow: tails and address hits */
+    if (ns->pool) {
+        netpool_flush(ns->pool); /* the lanes end their flows in parallel */
+    } else {
+        run_batch(ns);
+        netlane_flush(ns->lanes[0]);
+    }
 }
 
 int trawl_netscan_failed(const struct trawl_netscan *ns)
 {
-    return ns->failed;
+    return atomic_load(&ns->failed) || ns->oom;
 }
 
 void trawl_netscan_get_stats(const struct trawl_netscan *ns, struct trawl_netscan_stats *st)
 {
-    *st = ns->stats;
+    memset(st, 0, sizeof(*st));
+    st->packets = ns->packets;
     struct trawl_decode_stats dst;
     trawl_decode_get_stats(ns->dec, &dst);
     st->malformed = dst.frames - dst.by_status[TRAWL_DEC_OK] - dst.by_status[TRAWL_DEC_NOT_IP] -
                     dst.by_status[TRAWL_DEC_FRAG_HELD];
-    struct trawl_flows_stats fs;
-    trawl_flows_get_stats(ns->ft, &fs);
-    st->flows = fs.flows;
-    st->flows_active = fs.active;
+    st->workers = ns->nlanes;
+    for (unsigned i = 0; i < ns->nlanes; i++) {
+        struct netlane_stats ls;
+        if (ns->pool)
+            netlane_snapshot(ns->lanes[i], &ls); /* the lanes run on */
+        else
+            lane_stats(ns->lanes[i], &ls);
+        st->bytes += ls.bytes;
+        st->hits += ls.hits;
+        for (int t = 0; t < TRAWL_T_COUNT; t++)
+            st->by_type[t] += ls.by_type[t];
+        st->flows += ls.flows;
+        st->flows_active += ls.flows_active;
+        st->flows_timeout += ls.flows_timeout;
+        st->flows_evicted += ls.flows_evicted;
+    }
 }
 
 void trawl_netscan_free(struct trawl_netscan *ns)
 {
     if (!ns) return;
-    trawl_flows_free(ns->ft);
-    trawl_proto_free(ns->proto);
+    netpool_free(ns->pool); /* the threads stop before their lanes go */
+    for (unsigned i = 0; ns->lanes && i < ns->nlanes; i++)
+        lane_free(ns->lanes[i]);
+    free(ns->lanes);
     trawl_decode_free(ns->dec);
-    free(ns->win);
     free(ns);
 }
 
@@ -428,7 +649,8 @@ int trawl_netscan(const struct trawl_db *db, struct trawl_matcher *m, const char
     int r = trawl_pcap_open(path, 0, &pc, err);
     if (r) return r;
     struct trawl_netscan *ns;
-    struct trawl_netscan_opts o = {.sinks = opts->sinks, .name = path, .job = opts->job};
+    struct trawl_netscan_opts o = {
+        .sinks = opts->sinks, .name = path, .job = opts->job, .threads = opts->threads};
     r = trawl_netscan_new(db, m, &o, &ns, err);
     if (r) {
         trawl_pcap_close(pc);
@@ -438,7 +660,8 @@ int trawl_netscan(const struct trawl_db *db, struct trawl_matcher *m, const char
     r = trawl_netscan_run(ns, pc, &l, err);
     if (r > 0) r = 0;
     trawl_netscan_flush(ns);
-    if (ns->failed && !r) r = trawl_error_set(err, TRAWL_EIO, path, "hits could not be delivered");
+    if (trawl_netscan_failed(ns) && !r)
+        r = trawl_error_set(err, TRAWL_EIO, path, "hits could not be delivered");
     struct trawl_netscan_stats s;
     trawl_netscan_get_stats(ns, &s);
     st->packets = s.packets;
@@ -446,6 +669,9 @@ int trawl_netscan(const struct trawl_db *db, struct trawl_matcher *m, const char
     st->bytes = s.bytes;
     st->hits = s.hits;
     memcpy(st->by_type, s.by_type, sizeof(st->by_type));
+    st->flows = s.flows;
+    st->flows_timeout = s.flows_timeout;
+    st->flows_evicted = s.flows_evicted;
     trawl_netscan_free(ns);
     trawl_pcap_close(pc);
     return r;

@@ -57,6 +57,7 @@ struct task {
 struct scan {
     const struct trawl_db *db;
     const struct trawl_scan_opts *o;
+    unsigned threads;     /* workers (-j), also those of each capture */
     pthread_mutex_t lock; /* tasks, output, errors, stats */
     pthread_cond_t cond;
     struct task *tasks;
@@ -72,7 +73,9 @@ struct worker {
     struct scan *s;
     struct trawl_matcher *m;
     uint64_t bytes, hits, by_type[TRAWL_T_COUNT];
-    size_t pos; /* mapped offset being scanned, for the SIGBUS report */
+    uint64_t packets, flows, flows_timeout, flows_evicted; /* captures */
+    size_t pos;           /* mapped offset being scanned, for the SIGBUS report */
+    struct trawl_buf ctx; /* mapped bytes that a run of hits reads, copied (emit) */
     pthread_t th;
 };
 
@@ -106,25 +109,6 @@ static void report(struct scan *s, const char *where, const char *fmt, ...)
 static void report_err(struct scan *s, const struct trawl_error *e)
 {
     report(s, e->where, "%s", e->msg[0] ? e->msg : trawl_strerror(e->code));
-}
-
-/* Sends the matcher's hits to the sinks; origin as in trawl_engine.h. */
-static int emit(struct worker *w, const struct trawl_hit_origin *o)
-{
-    size_t n = trawl_matcher_nhits(w->m);
-    if (!n) return 0;
-    struct trawl_hit *h = trawl_matcher_hits(w->m);
-    for (size_t i = 0; i < n; i++)
-        w->by_type[w->s->db->iocs[h[i].ioc].type]++;
-    w->hits += n;
-    trawl_hits_prepare(h, n, o);
-    int r = trawl_sinks_emit(w->s->o->sinks, w->s->db, h, n, o);
-    trawl_matcher_clear(w->m);
-    if (r) { /* no sink can take hits any more: stop scanning */
-        w->s->st.write_failed = true;
-        w->s->halt = 1;
-    }
-    return r;
 }
 
 /* Binary input (NUL bytes or many control bytes in its head) turns on the
@@ -162,15 +146,14 @@ static uint64_t lines_before_chunk(struct mapped *m, size_t k)
     return total;
 }
 
-/* Scans mapped bytes [lo, hi) of a file in steps, flushing hits per step.
- * line0: number of newlines before lo, or UINT64_MAX to compute it lazily
- * from chunk counts (m != NULL, chunk k). */
 /* A mapped file can shrink under us (a log truncated by its writer while we
  * scan it): touching a page past the new end raises SIGBUS. Each worker arms
  * a guard around its scan of a mapping; the handler jumps back when the
  * fault lies inside the guarded mapping and otherwise restores the previous
  * disposition, so the fault repeats and is handled as before. */
-static __thread sigjmp_buf *guard_jmp;
+/* NULL: no guard. volatile: the handler reads it, so setting and clearing it
+ * around the sinks (emit) must happen where written. */
+static __thread sigjmp_buf *volatile guard_jmp;
 static __thread const uint8_t *guard_lo, *guard_hi;
 static struct sigaction prev_sigbus;
 
@@ -197,6 +180,55 @@ static void recover(struct worker *w, const char *path, size_t at, struct mapped
                "file shrank or changed while it was scanned (a page near byte %zu is gone); "
                "hits found before it are kept",
                at);
+}
+
+/* Sends the matcher's hits to the sinks; origin as in trawl_engine.h.
+ *
+ * Under the SIGBUS guard o->base is a mapping that may lose pages, while the
+ * sinks take locks (the aggregation table's, each sink's) that a jump out of
+ * a fault would leave held, hanging the scan. So everything that reads the
+ * mapping (line numbers, the bytes of the context extracts) is read here,
+ * under the guard and holding no lock, into the worker's own buffer, one run
+ * of hits at a time (trawl_hits_run: at most a step plus a few hundred
+ * bytes); the guard is lifted while a run is with the sinks, which read only
+ * the copy. */
+static int emit(struct worker *w, const struct trawl_hit_origin *o)
+{
+    size_t n = trawl_matcher_nhits(w->m);
+    if (!n) return 0;
+    struct trawl_hit *h = trawl_matcher_hits(w->m);
+    trawl_hits_prepare(h, n, o);
+    sigjmp_buf *guard = guard_jmp;
+    int r = 0;
+    for (size_t i = 0, k; i < n && !r; i += k) {
+        struct trawl_hit_origin run = *o;
+        k = n - i;
+        if (guard) {
+            size_t lo, hi;
+            k = trawl_hits_run(h + i, k, o, &lo, &hi);
+            w->ctx.len = 0;
+            if (trawl_buf_reserve(&w->ctx, hi - lo)) {
+                r = TRAWL_ENOMEM;
+                break;
+            }
+            memcpy(w->ctx.data, o->base + lo, hi - lo);
+            run.base = (const uint8_t *)w->ctx.data;
+            run.len = hi - lo;
+            run.base_off = o->base_off + lo;
+            guard_jmp = NULL;
+        }
+        r = trawl_sinks_emit(w->s->o->sinks, w->s->db, h + i, k, &run);
+        guard_jmp = guard;
+        for (size_t j = i; j < i + k; j++)
+            w->by_type[w->s->db->iocs[h[j].ioc].type]++;
+        w->hits += k;
+    }
+    trawl_matcher_clear(w->m);
+    if (r) { /* no sink can take hits any more: stop scanning */
+        w->s->st.write_failed = true;
+        w->s->halt = 1;
+    }
+    return r;
 }
 
 /* Scans mapped bytes [lo, hi) of a file in steps, flushing hits per step.
@@ -493,15 +525,22 @@ static bool gzip_holds_capture(const char *path, unsigned flags)
     return k == TRAWL_IN_PCAP || k == TRAWL_IN_PCAPNG;
 }
 
+/* A capture's flows are spread over -j workers of their own (netscan.c);
+ * with -j1 the pool's worker runs it alone. */
 static void scan_capture(struct worker *w, const char *path)
 {
     struct scan *s = w->s;
-    struct netscan_opts no = {.sinks = s->o->sinks, .job = s->o->job, .stop = s->o->stop};
+    struct netscan_opts no = {
+        .sinks = s->o->sinks, .job = s->o->job, .stop = s->o->stop, .threads = s->threads};
     struct netscan_stats ns = {0};
     struct trawl_error err = {0};
     if (trawl_netscan(s->db, w->m, path, &no, &ns, &err)) report_err(s, &err);
     w->bytes += ns.bytes;
     w->hits += ns.hits;
+    w->packets += ns.packets;
+    w->flows += ns.flows;
+    w->flows_timeout += ns.flows_timeout;
+    w->flows_evicted += ns.flows_evicted;
     for (int t = 0; t < TRAWL_T_COUNT; t++)
         w->by_type[t] += ns.by_type[t];
     if (s->o->progress) atomic_fetch_add(s->o->progress, ns.bytes);
@@ -600,6 +639,7 @@ static void *worker_main(void *arg)
         pthread_cond_broadcast(&s->cond);
         pthread_mutex_unlock(&s->lock);
     }
+    trawl_buf_free(&w->ctx);
     return NULL;
 }
 
@@ -635,6 +675,7 @@ int trawl_scan_paths(const struct trawl_db *db, const char *const *paths, size_t
     sigaction(SIGBUS, &bus, &prev_sigbus);
     unsigned n = opts->threads ? opts->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     if (n < 1) n = 1;
+    s.threads = n;
     struct worker *ws = calloc(n, sizeof(*ws));
     unsigned started = 0;
     int ret = 0;
@@ -677,6 +718,10 @@ stop:
     for (unsigned i = 0; ws && i < n; i++) {
         s.st.bytes += ws[i].bytes;
         s.st.hits += ws[i].hits;
+        s.st.packets += ws[i].packets;
+        s.st.flows += ws[i].flows;
+        s.st.flows_timeout += ws[i].flows_timeout;
+        s.st.flows_evicted += ws[i].flows_evicted;
         for (int t = 0; t < TRAWL_T_COUNT; t++)
             s.st.hits_by_type[t] += ws[i].by_type[t];
         trawl_matcher_free(ws[i].m);

@@ -111,6 +111,17 @@ struct trawl_hit_origin {
  * from base[line_at] to each hit, so hits must lie within base). */
 void trawl_hits_prepare(struct trawl_hit *hits, size_t n, const struct trawl_hit_origin *o);
 
+/* Splits prepared hits into runs that format apart: no hit shows in the
+ * context extract of a hit of another run. Returns the number of hits of
+ * the run that starts at hits[0] (at least 1 when n > 0) and sets [*lo, *hi)
+ * to the base offsets their lines read. Those hits, with a copy of
+ * base[*lo, *hi) as the base of an origin at base_off + *lo and the run as
+ * the mask's hits, format exactly as with o and the whole batch, so that a
+ * mapping can be read into the caller's memory before the hits go to sinks
+ * that lock. Thread-safe. */
+size_t trawl_hits_run(const struct trawl_hit *hits, size_t n, const struct trawl_hit_origin *o,
+                      size_t *lo, size_t *hi);
+
 /* Hits whose text must not show in context extracts: those of `hits` (sorted
  * or not) whose TLP is above max_tlp. */
 struct trawl_hit_mask {
@@ -209,7 +220,8 @@ void trawl_sinks_free(struct trawl_sinks *s);
 typedef void (*trawl_scan_err_fn)(void *ud, const char *where, const char *msg);
 
 struct trawl_scan_opts {
-    unsigned threads;           /* workers; 0 = number of cores */
+    unsigned threads;           /* workers; 0 = number of cores. A capture file spreads its
+                                   flows over this many workers of its own (at most 64) */
     int utf16;                  /* -1: only for binary input (default), 0: off, 1: always */
     size_t chunk_size;          /* split mapped files into chunks of this many bytes */
     unsigned src_flags;         /* TRAWL_SRC_* */
@@ -227,7 +239,10 @@ struct trawl_scan_stats {
     uint64_t hits;
     uint64_t hits_by_type[TRAWL_T_COUNT];
     uint64_t errors;
-    bool write_failed; /* the output could not be written */
+    uint64_t packets, flows; /* captures: frames read, flows seen */
+    uint64_t flows_timeout;  /* captures: flows ended idle past their timeout */
+    uint64_t flows_evicted;  /* captures: flows ended early by the memory caps */
+    bool write_failed;       /* the output could not be written */
     bool interrupted;
     double seconds;
 };
@@ -244,12 +259,15 @@ int trawl_scan_paths(const struct trawl_db *db, const char *const *paths, size_t
 
 /* ---- network captures: files and live interfaces ------------------------ */
 
-/* One capture (a pcap/pcapng file or a live interface) run by one thread
- * through decoding, the flow table with TCP reassembly, the protocol fields
- * and a matcher, hits to sinks (docs/matching.md, "Network captures").
+/* One capture (a pcap/pcapng file or a live interface) run through
+ * decoding, the flow table with TCP reassembly, the protocol fields and a
+ * matcher, hits to sinks (docs/matching.md, "Network captures").
  * Hits are reported as the stream advances; the tails of TCP streams and the
  * address hits of a flow when the flow ends (idle timeout, eviction,
- * trawl_netscan_flush). Not thread-safe: one thread drives one object. */
+ * trawl_netscan_flush). With opts.threads > 1 the flows are spread over
+ * that many worker threads by a symmetric hash of their 5-tuple, the
+ * calling thread reading and decoding; the hits are the same for any
+ * thread count. Not thread-safe: one thread drives one object. */
 struct trawl_netscan;
 
 struct trawl_netscan_opts {
@@ -257,13 +275,24 @@ struct trawl_netscan_opts {
     const char *name;          /* "file" of the hits: the path or interface (kept, not copied) */
     const char *job;           /* distributed job id mixed into hit ids, or NULL */
     const char *db_id;         /* "db" of the hits (the database version), or NULL */
+    /* Worker threads the flows are spread over (at most 64); 0 or 1: none,
+     * the calling thread does everything. */
+    unsigned threads;
+    /* Caps for all workers together, each worker getting an equal share:
+     * flow-table entries (0 = 65536) and out-of-order stream buffers in
+     * bytes (0 = 64 MiB). */
+    uint32_t max_flows;
+    uint64_t stream_mem;
 };
 
 struct trawl_netscan_stats {
     uint64_t packets, malformed; /* frames read; frames refused by the decoder */
     uint64_t bytes;              /* payload bytes scanned */
     uint64_t hits, by_type[TRAWL_T_COUNT];
-    uint64_t flows, flows_active; /* flows seen; flows in the table now */
+    uint64_t flows, flows_active; /* flows seen; flows in the tables now */
+    uint64_t flows_timeout;       /* flows ended idle past their timeout */
+    uint64_t flows_evicted;       /* flows ended early: table full or stream buffers short */
+    unsigned workers;             /* worker threads (1: the calling thread) */
 };
 
 /* Why trawl_netscan_run returned (>= 0). */
@@ -282,38 +311,49 @@ struct trawl_netscan_loop {
     double tick;
 };
 
-/* A scanner with its own decoder, flow table and protocol state, matching
- * with m (which belongs to db; both must outlive their use here). opts
- * strings are kept by pointer. Returns 0 and *ret, or < 0. */
+/* A scanner with its own decoder, flow tables and protocol state, matching
+ * with m (which belongs to db; both must outlive their use here); with
+ * worker threads, m serves the first worker and the others get matchers of
+ * their own, made here. opts strings are kept by pointer. Returns 0 and
+ * *ret, or < 0. */
 int trawl_netscan_new(const struct trawl_db *db, struct trawl_matcher *m,
                       const struct trawl_netscan_opts *opts, struct trawl_netscan **ret,
                       struct trawl_error *err);
 
 /* Reads and scans packets of pc until the end, an error, or a reason of
  * loop. Can be called again after it returned >= 0. On a live capture's idle
- * timeouts, flows idle past their timeout are ended. Returns an enum
- * trawl_netscan_why, or < 0 when pc could not be read (err names the
- * packet) or the hits could not be delivered. */
+ * timeouts, flows idle past their timeout are ended. Before it returns,
+ * every packet read has been handled by its worker, except on
+ * TRAWL_NETSCAN_TICK (the workers go on; their batches are handed over).
+ * Returns an enum trawl_netscan_why, or < 0 when pc could not be read (err
+ * names the packet) or the hits could not be delivered. */
 int trawl_netscan_run(struct trawl_netscan *ns, struct trawl_pcap *pc,
                       const struct trawl_netscan_loop *loop, struct trawl_error *err);
 
-/* Matches with another database from the next packet on (between two runs).
- * Flows, stream carry windows and protocol state are kept: they hold input
- * bytes, not indicators. The caller frees the old matcher and database
- * after this, and should sync its sinks before (trawl_sinks_sync) when they
- * aggregate hits of the old database. */
-void trawl_netscan_set_db(struct trawl_netscan *ns, const struct trawl_db *db,
-                          struct trawl_matcher *m, const char *db_id);
+/* Matches with another database from the next packet on (between two runs):
+ * every worker switches at the same packet, the first one read after this
+ * call (the workers are waited for first). m serves the first worker, the
+ * others get matchers made here. Flows, stream carry windows and protocol
+ * state are kept: they hold input bytes, not indicators. The caller frees
+ * the old matcher and database after this, and should sync its sinks
+ * before (trawl_sinks_sync) when they aggregate hits of the old database.
+ * Returns 0, or < 0 (a worker's matcher could not be made: the old
+ * database stays in use, m is not taken). */
+int trawl_netscan_set_db(struct trawl_netscan *ns, const struct trawl_db *db,
+                         struct trawl_matcher *m, const char *db_id, struct trawl_error *err);
 
-/* Ends every flow: their stream tails and address hits are sent. */
+/* Ends every flow: their stream tails and address hits are sent (the
+ * workers end theirs in parallel and are waited for). */
 void trawl_netscan_flush(struct trawl_netscan *ns);
 
 /* Non-zero once hits could not be delivered (every sink failed). */
 int trawl_netscan_failed(const struct trawl_netscan *ns);
 
+/* Counters so far, summed over the workers. While workers run (after a
+ * tick) their part may lag by the batches they have not finished. */
 void trawl_netscan_get_stats(const struct trawl_netscan *ns, struct trawl_netscan_stats *st);
 
-/* Frees without flushing. Accepts NULL. */
+/* Stops the worker threads, frees without flushing. Accepts NULL. */
 void trawl_netscan_free(struct trawl_netscan *ns);
 
 #endif

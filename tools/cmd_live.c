@@ -1,8 +1,11 @@
 /* trawl live: taps a network interface (a SOC's span or mirror port) and
  * matches its traffic as trawl scan matches a capture file. Root is needed
  * only to open the capture: privileges are dropped to --user right after.
- * SIGHUP reloads the database file between two packets without stopping
- * the capture; SIGINT/SIGTERM stop, end every flow and flush the sinks. */
+ * With -j N the capture thread decodes and hands each flow's packets to one
+ * of N workers (engine/netscan.c). SIGHUP reloads the database file between
+ * two packets without stopping the capture (every worker switches at the
+ * same packet); SIGINT/SIGTERM stop, end every flow in every worker and
+ * flush the sinks. */
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -29,13 +32,18 @@ static const char help[] =
     "  -d, --db FILE         compiled database (required; reloaded on SIGHUP)\n"
     "  -i, --interface IF    interface to capture on (required)\n"
     "  -f, --filter EXPR     BPF filter, tcpdump syntax (e.g. 'udp port 53 or tcp')\n"
-    "  -j, --threads N       accepted for compatibility; live capture runs one worker\n"
-    "                        (packets are not spread across threads yet)\n"
+    "  -j, --threads N       workers the flows are spread over (default: number of cores);\n"
+    "                        the capture thread decodes each packet (IP fragments rebuilt)\n"
+    "                        and hands it to the worker that owns its flow, chosen by a\n"
+    "                        symmetric hash of addresses and ports, so both directions\n"
+    "                        meet on one worker; flow-table and stream-buffer caps are\n"
+    "                        shared out. -j1 runs everything on the capture thread\n"
     "  -u, --user NAME       drop root privileges to NAME once the capture is open\n"
     "      --snaplen BYTES   bytes kept per packet (default 262144)\n"
     "      --no-promisc      do not put the interface in promiscuous mode\n"
     "      --stats SEC       statistics on stderr every SEC seconds (default 10, 0 = off):\n"
-    "                        packets, bytes, hits, kernel drops, active flows\n"
+    "                        packets, bytes, hits, active flows, kernel drops, flows\n"
+    "                        timed out and evicted (summed over the workers)\n"
     "  -o, --output FILE     write hits to FILE instead of standard output\n"
     "      --sink SPEC       send hits to a sink (repeatable; replaces standard output):\n"
     "                          stdout | jsonl:PATH[,rotate=SIZE] | redis://HOST:PORT/STREAM\n"
@@ -49,8 +57,10 @@ static const char help[] =
     "\n"
     "Signals: SIGHUP reloads DB.tdb (replace the file atomically, e.g. compile to a\n"
     "temporary name and rename it); a database that cannot be loaded is reported and\n"
-    "the old one is kept. SIGINT/SIGTERM stop the capture, end every flow (their\n"
-    "address hits and stream tails are written) and flush the sinks.\n"
+    "the old one is kept. The workers first finish the packets captured before the\n"
+    "reload, then all switch at the same packet: each hit's \"db\" names the database\n"
+    "that found it. SIGINT/SIGTERM stop the capture, end every flow in every worker\n"
+    "(their address hits and stream tails are written) and flush the sinks.\n"
     "\n"
     "Exit status: 0 hits found, 1 no hits, 2 an error happened.\n"
     "\n"
@@ -146,7 +156,14 @@ static void reload(struct live *lv)
     trawl_sinks_sync(lv->cs->sinks);
     int next = !lv->cur;
     db_id(db, lv->ids[next]);
-    trawl_netscan_set_db(lv->ns, db, m, lv->ids[next]);
+    /* the workers are idle here: trawl_netscan_run drained them */
+    if (trawl_netscan_set_db(lv->ns, db, m, lv->ids[next], &err)) {
+        cli_error("live %s: reload failed, keeping database %s: %s", lv->iface, lv->ids[lv->cur],
+                  trawl_error_str(&err, buf, sizeof(buf)));
+        trawl_matcher_free(m);
+        trawl_db_close(db);
+        return;
+    }
     trawl_matcher_free(lv->m);
     trawl_db_close(lv->db);
     lv->db = db;
@@ -172,6 +189,8 @@ static void print_stats(struct live *lv, const char *what)
     if (kern)
         fprintf(stderr, ", kernel: %llu received, %llu dropped", (unsigned long long)recv,
                 (unsigned long long)drop);
+    fprintf(stderr, ", flows: %llu timed out, %llu evicted", (unsigned long long)st.flows_timeout,
+            (unsigned long long)st.flows_evicted);
     fputc('\n', stderr);
 }
 
@@ -196,7 +215,7 @@ int cmd_live(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *dbpath = NULL, *iface = NULL, *filter = NULL, *user = NULL;
-    unsigned long snaplen = 0, stats_every = 10, v;
+    unsigned long snaplen = 0, stats_every = 10, v, threads = 0;
     bool promisc = true, quiet = false;
     struct cli_sinks cs;
     cli_sinks_init(&cs);
@@ -217,6 +236,7 @@ int cmd_live(int argc, char **argv)
         case 'j':
             if (!cli_parse_uint(optarg, 1024, &v) || !v)
                 return cli_usage_error("live", "-j needs a thread count from 1 to 1024");
+            threads = v;
             break;
         case 'u':
             user = optarg;
@@ -280,7 +300,12 @@ int cmd_live(int argc, char **argv)
             cli_warn("%s is not readable by %s (%s): SIGHUP reloads will fail", dbpath, user,
                      strerror(errno));
     }
-    struct trawl_netscan_opts no = {.sinks = cs.sinks, .name = iface, .db_id = lv.ids[0]};
+    if (!threads) {
+        long nc = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = nc > 0 ? (unsigned long)nc : 1;
+    }
+    struct trawl_netscan_opts no = {
+        .sinks = cs.sinks, .name = iface, .db_id = lv.ids[0], .threads = (unsigned)threads};
     if (trawl_netscan_new(lv.db, lv.m, &no, &lv.ns, &err)) {
         print_err(&err);
         goto out;
@@ -295,11 +320,15 @@ int cmd_live(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (!quiet)
-        fprintf(stderr, "trawl: live %s: capturing, database %s (%zu indicators)%s%s%s%s%s\n",
-                iface, lv.ids[0], trawl_db_count(lv.db), filter ? ", filter '" : "",
+    if (!quiet) {
+        struct trawl_netscan_stats st0;
+        trawl_netscan_get_stats(lv.ns, &st0);
+        fprintf(stderr,
+                "trawl: live %s: capturing, database %s (%zu indicators), %u worker(s)%s%s%s%s%s\n",
+                iface, lv.ids[0], trawl_db_count(lv.db), st0.workers, filter ? ", filter '" : "",
                 filter ? filter : "", filter ? "'" : "", user ? ", running as " : "",
                 user ? user : "");
+    }
     double t0 = trawl_now_mono(), next_stats = t0 + (double)stats_every;
     /* hits are pushed out at least once a second: a live pipe wants them now */
     struct trawl_netscan_loop loop = {.stop = &stop_flag, .reload = &reload_flag, .tick = 1.0};

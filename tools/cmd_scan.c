@@ -17,11 +17,20 @@ static const char help[] =
     "Scans files and directories (recursively) for the indicators of a compiled\n"
     "database. gzip archives (also multi-member) are decompressed on the fly; other\n"
     "files are scanned as raw bytes (logs, disk images, memory dumps). '-' reads\n"
-    "standard input. One JSON object per hit is written (see docs/hits.md).\n"
+    "standard input. Network captures (pcap, pcapng, also gzip) are matched as\n"
+    "traffic: flow addresses, TCP streams, UDP datagrams, DNS names, HTTP URLs.\n"
+    "One JSON object per hit is written (see docs/hits.md).\n"
     "\n"
     "options:\n"
     "  -d, --db FILE         compiled database (required; see trawl compile)\n"
-    "  -j, --threads N       worker threads (default: number of cores)\n"
+    "  -j, --threads N       worker threads (default: number of cores). Files and large\n"
+    "                        files' chunks are shared out among them. A capture file is\n"
+    "                        read and decoded by one thread (IP fragments rebuilt) that\n"
+    "                        hands each packet to one of N workers of its own, chosen by\n"
+    "                        a symmetric hash of addresses and ports: both directions of\n"
+    "                        a flow meet on one worker, which owns the flow's state, and\n"
+    "                        the flow-table and stream-buffer caps are shared out. The\n"
+    "                        hits do not depend on N; -j1 uses no extra thread\n"
     "  -o, --output FILE     write hits to FILE instead of standard output\n"
     "      --sink SPEC       send hits to a sink (repeatable; replaces standard output):\n"
     "                          stdout | jsonl:PATH[,rotate=SIZE] | redis://HOST:PORT/STREAM\n"
@@ -43,6 +52,7 @@ static const char help[] =
     "examples:\n"
     "  trawl scan -d iocs.tdb /var/log\n"
     "  trawl scan -d iocs.tdb -j 8 -o hits.jsonl /evidence/*.gz\n"
+    "  trawl scan -d iocs.tdb -j 4 capture.pcapng traffic.pcap.gz\n"
     "  zcat old.log.gz | trawl scan -d iocs.tdb -\n"
     "  trawl scan -d iocs.tdb --sink jsonl:/var/spool/trawl/hits.jsonl,rotate=100M \\\n"
     "             --sink redis://127.0.0.1:6379/trawl:hits,max-tlp=green /evidence\n"
@@ -221,6 +231,11 @@ int cmd_scan(int argc, char **argv)
             }
         fprintf(stderr, "%s, %llu error(s)%s\n", sep[0] == ',' ? "]" : "",
                 (unsigned long long)st.errors, st.interrupted ? ", interrupted" : "");
+        if (st.packets)
+            fprintf(stderr,
+                    "trawl: captures: %llu packets, %llu flows (%llu timed out, %llu evicted)\n",
+                    (unsigned long long)st.packets, (unsigned long long)st.flows,
+                    (unsigned long long)st.flows_timeout, (unsigned long long)st.flows_evicted);
         cli_sinks_summary(&cs);
     }
     cli_sinks_free(&cs);

@@ -748,7 +748,8 @@ corpus_case() {
 
 # A capture case: every (indicator, packet) of must_hit is reported (as the
 # hit's packet, or in the packet list of a flow address hit), nothing of
-# must_not_hit is, and each must_hit_connections connection has a hit.
+# must_not_hit is, and each must_hit_connections connection has a hit; and
+# -j2 (flows spread over two workers) reports exactly what -j1 does.
 corpus_pcap_case() {
     local name=$1 src=$2 d=$TMP/corpus/$1
     mkdir -p "$d" && cd "$d" || return
@@ -765,10 +766,22 @@ corpus_pcap_case() {
         notok "corpus $name: compile iocs.tsv" "$(rcdesc): $(head -2 err | tr '\n' ' ')"
         return
     fi
-    t scan -q --max-tlp red -d c.tdb "$src/input.pcap" >out.jsonl 2>err
+    t scan -q --max-tlp red -d c.tdb -j1 "$src/input.pcap" >out.jsonl 2>err
     if crashed || [ "$RC" -gt 1 ]; then
         notok "corpus $name: scan input.pcap" "$(rcdesc): $(head -2 err | tr '\n' ' ')"
         return
+    fi
+    # -j2: the capture's flows spread over two workers give the same hits (only the
+    # wall-clock timestamp differs)
+    local rc1=$RC
+    t scan -q --max-tlp red -d c.tdb -j2 "$src/input.pcap" >out2.jsonl 2>err2
+    sed -e 's/"timestamp":"[^"]*",//' out.jsonl | sort >j1.norm
+    sed -e 's/"timestamp":"[^"]*",//' out2.jsonl | sort >j2.norm
+    if ! crashed && [ "$RC" = "$rc1" ] && cmp -s j1.norm j2.norm; then
+        ok "corpus $name: -j2 gives the same $(wc -l <j1.norm) hits as -j1"
+    else
+        notok "corpus $name: -j2 gives the same hits as -j1" \
+            "$(rcdesc) (-j1: exit $rc1), $(diff j1.norm j2.norm | grep -c '^[<>]') lines differ: $(head -2 err2 | tr '\n' ' ')"
     fi
     # SOURCE<TAB>PACKET for the packet and every packet of a flow's list;
     # and SOURCE<TAB>SRC:SPORT>DST:DPORT for the connections

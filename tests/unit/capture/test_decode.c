@@ -2,7 +2,7 @@
  * (extension header chains), TCP and UDP fields, fragment reassembly
  * (out of order, overlapping, IPv6, timeouts, slot pressure), the checks
  * that make malformed headers counted and skipped, snap-length cuts, and
- * the symmetric flow key. */
+ * the symmetric flow key and the worker it picks with -j N. */
 #include "netgen.h"
 
 static uint8_t l4[70000], l3[70000], fr[70000];
@@ -452,6 +452,105 @@ Test(decode, symmetric_flow_key)
     b.sport = 6, b.dport = 5;
     cr_assert_eq(trawl_decode_flow_key(&b, &kb), 1);
     cr_assert_eq(memcmp(&kc, &kb, sizeof(kc)), 0);
+    trawl_decode_free(d);
+}
+
+/* The worker a packet goes to with -j N (trawl_flow_worker over the
+ * symmetric flow hash): A->B and B->A land on the same worker, for IPv4
+ * and IPv6, TCP and UDP, whatever VLAN tag each direction carries, and a
+ * datagram rebuilt from fragments lands where the unfragmented answer does.
+ * Flows spread about evenly. */
+static unsigned worker_of(const struct trawl_decoded *p, unsigned n)
+{
+    return trawl_flow_worker(trawl_decode_flow_hash(p), n);
+}
+
+static void both_ways(struct trawl_decoder *d, bool v6, uint8_t proto, const char *a, const char *b,
+                      uint16_t pa, uint16_t pb, uint32_t tag_ab, uint32_t tag_ba)
+{
+    static const unsigned ns[] = {1, 2, 3, 4, 7, 8, 16, 64};
+    struct trawl_decoded x, y;
+    for (int dir = 0; dir < 2; dir++) {
+        const char *s = dir ? b : a, *t = dir ? a : b;
+        uint16_t ps = dir ? pb : pa, pt = dir ? pa : pb;
+        size_t m =
+            proto == 6 ? mk_tcp(l4, ps, pt, 1, 2, F_ACK, "x", 1) : mk_udp(l4, ps, pt, "x", 1);
+        m = v6 ? mk_ip6(l3, s, t, proto, NULL, 0, l4, m) : mk_ip4(l3, s, t, proto, l4, m, 7, 0);
+        uint32_t tag = dir ? tag_ba : tag_ab;
+        size_t f = mk_eth(fr, &tag, tag ? 1 : 0, v6 ? 0x86dd : 0x0800, l3, m);
+        cr_assert_eq(decode(d, DLT_EN10MB, fr, f, 0, dir ? &y : &x), TRAWL_DEC_OK);
+    }
+    for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+        unsigned wx = worker_of(&x, ns[i]), wy = worker_of(&y, ns[i]);
+        cr_assert_lt(wx, ns[i]);
+        cr_assert_eq(wx, wy, "%s:%u <-> %s:%u proto %u, %u workers: %u vs %u", a, pa, b, pb, proto,
+                     ns[i], wx, wy);
+    }
+}
+
+Test(decode, flow_worker_symmetric)
+{
+    struct trawl_decoder *d = dec();
+    char a[64], b[64];
+    uint32_t x = 99;
+    for (int i = 0; i < 2000; i++) {
+        x = x * 1103515245 + 12345;
+        uint32_t r = x >> 8;
+        bool v6 = i % 2;
+        if (v6) {
+            snprintf(a, sizeof(a), "2001:db8:%x::%x", r & 0xffff, (r >> 7) & 0xfff);
+            snprintf(b, sizeof(b), "2a00:%x:%x::1", (r >> 3) & 0xfff, i);
+        } else {
+            snprintf(a, sizeof(a), "10.%u.%u.%u", r & 255, (r >> 8) & 255, i % 250 + 1);
+            snprintf(b, sizeof(b), "198.51.%u.%u", (r >> 16) & 255, (i * 7) % 250 + 1);
+        }
+        uint16_t pa = (uint16_t)(1024 + r % 60000), pb = (uint16_t)(i % 3 ? 80 : 53 + i);
+        both_ways(d, v6, i % 3 ? 6 : 17, a, b, pa, pb, 0, 0);
+    }
+    /* the same address on both ends: ports order the key */
+    both_ways(d, false, 6, "10.0.0.1", "10.0.0.1", 5000, 80, 0, 0);
+    both_ways(d, true, 17, "::1", "::1", 53, 5353, 0, 0);
+    /* a span port tagging the two directions differently */
+    both_ways(d, false, 6, "10.1.2.3", "192.0.2.9", 40000, 443, 0x81000064, 0x810000c8);
+    both_ways(d, true, 6, "2001:db8::5", "2001:db8:1::6", 40000, 443, 0x81000001, 0);
+    trawl_decode_free(d);
+}
+
+Test(decode, flow_worker_fragments)
+{
+    struct trawl_decoder *d = dec();
+    struct trawl_decoded p, q;
+    static uint8_t pl[2000], dg[2100];
+    memset(pl, 'z', sizeof(pl));
+    size_t n = mk_udp(dg, 4444, 53, pl, sizeof(pl));
+    int order[] = {1, 2, 0};
+    cr_assert_eq(frag4(d, dg, n, 704, order, 3, 99, 0, &p), TRAWL_DEC_OK);
+    cr_assert(p.reassembled);
+    cr_assert_eq(p.sport, 4444);
+    size_t m = mk_udp(l4, 53, 4444, "answer", 6);
+    m = mk_ip4(l3, "10.2.2.2", "10.1.1.1", 17, l4, m, 5, 0);
+    cr_assert_eq(decode(d, DLT_RAW, l3, m, 0, &q), TRAWL_DEC_OK);
+    for (unsigned w = 1; w <= 16; w++)
+        cr_assert_eq(worker_of(&p, w), worker_of(&q, w));
+    trawl_decode_free(d);
+}
+
+Test(decode, flow_worker_spread)
+{
+    struct trawl_decoder *d = dec();
+    struct trawl_decoded p;
+    unsigned count[4] = {0};
+    char a[32];
+    for (unsigned i = 0; i < 20000; i++) {
+        snprintf(a, sizeof(a), "10.%u.%u.%u", i >> 16 & 255, i >> 8 & 255, i & 255);
+        size_t m = mk_tcp(l4, (uint16_t)(20000 + i % 30000), 443, 1, 2, F_ACK, "", 0);
+        m = mk_ip4(l3, a, "192.0.2.1", 6, l4, m, 1, 0);
+        cr_assert_eq(decode(d, DLT_RAW, l3, m, 0, &p), TRAWL_DEC_OK);
+        count[worker_of(&p, 4)]++;
+    }
+    for (int w = 0; w < 4; w++)
+        cr_assert(count[w] > 4500 && count[w] < 5500, "worker %d has %u of 20000 flows", w,
+                  count[w]);
     trawl_decode_free(d);
 }
 
