@@ -274,6 +274,26 @@ static int scan_steps(struct worker *w, const char *path, const uint8_t *data, s
     return 0;
 }
 
+/* want_utf16 on a mapping, under the SIGBUS guard: it reads the first
+ * bytes, which a file truncated right after it was mapped no longer has.
+ * Returns -1 (reported) when the mapping is gone. */
+static int mapped_utf16(struct worker *w, const char *path, const uint8_t *data, size_t len,
+                        bool *utf16)
+{
+    sigjmp_buf jb;
+    if (sigsetjmp(jb, 0)) {
+        guard_jmp = NULL;
+        report(w->s, path, "file shrank or changed while it was scanned (its first page is gone)");
+        return -1;
+    }
+    guard_lo = data;
+    guard_hi = data + len;
+    guard_jmp = &jb;
+    *utf16 = want_utf16(w->s, data, len);
+    guard_jmp = NULL;
+    return 0;
+}
+
 /* scan_steps under the SIGBUS guard. */
 static int scan_mapped(struct worker *w, const char *path, const uint8_t *data, size_t len,
                        size_t lo, size_t hi, bool utf16, struct mapped *m, size_t k)
@@ -568,7 +588,11 @@ static void scan_file(struct worker *w, const char *path)
     const uint8_t *data;
     size_t len;
     if (trawl_src_map(src, &data, &len) == 0) {
-        bool utf16 = want_utf16(s, data, len);
+        bool utf16 = false;
+        if (mapped_utf16(w, path, data, len, &utf16)) {
+            trawl_src_close(src);
+            return;
+        }
         size_t chunk = s->o->chunk_size ? s->o->chunk_size : (16u << 20);
         if (len > 2 * chunk && s->o->threads > 1) {
             struct mapped *m = calloc(1, sizeof(*m));

@@ -29,6 +29,10 @@ struct agg {
     char id[17];
     char *file;
     uint64_t offset;
+    /* the indicator as the database that found it had it (a live reload
+     * may swap databases while the entry waits) */
+    char *value;
+    uint8_t type, tlp, severity;
 };
 
 struct trawl_sinks {
@@ -39,7 +43,6 @@ struct trawl_sinks {
     struct agg *aggs;
     size_t agg_cap, agg_n;
     double last_sweep;
-    const struct trawl_db *db;
     pthread_mutex_t err_mu;
     void (*on_error)(void *ud, const char *where, const char *msg);
     void *ud;
@@ -317,25 +320,25 @@ static void agg_free(struct agg *a)
     for (int i = 0; i <= RED_FORM; i++)
         free(a->json[i]);
     free(a->file);
+    free(a->value);
     a->key = 0;
 }
 
 static int emit_agg(struct trawl_sinks *s, struct agg *a)
 {
-    const struct trawl_db_ioc *c = &s->db->iocs[a->ioc];
     char redval[24];
     snprintf(redval, sizeof(redval), "ioc-%u", a->ioc);
     struct sink_hit sh = {.id = a->id,
-                          .ioc_type = trawl_ioc_type_name(c->type),
-                          .tlp = trawl_tlp_name(c->tlp),
-                          .severity = trawl_severity_name(c->severity),
+                          .ioc_type = trawl_ioc_type_name(a->type),
+                          .tlp = trawl_tlp_name(a->tlp),
+                          .severity = trawl_severity_name(a->severity),
                           .file = a->file,
                           .offset = a->offset,
                           .timestamp = a->first_seen};
     /* every form was stored: a batch_max above RED makes form_for pick the
      * form of each sink's ceiling */
     struct forms f = {.make = make_agg, .a = a, .batch_max = TRAWL_TLP_RED + 1};
-    int r = deliver(s, c->tlp, &sh, s->db->strings + c->value_off, redval, &f);
+    int r = deliver(s, a->tlp, &sh, a->value, redval, &f);
     forms_free(&f);
     agg_free(a);
     s->agg_n--;
@@ -414,8 +417,12 @@ static int aggregate(struct trawl_sinks *s, const struct trawl_db *db, const str
                       .first_seen = o->timestamp,
                       .last_seen = o->timestamp,
                       .file = strdup(o->file),
-                      .offset = h->offset};
-    int r = a->file ? 0 : TRAWL_ENOMEM;
+                      .offset = h->offset,
+                      .value = strdup(db->strings + db->iocs[h->ioc].value_off),
+                      .type = db->iocs[h->ioc].type,
+                      .tlp = db->iocs[h->ioc].tlp,
+                      .severity = db->iocs[h->ioc].severity};
+    int r = a->file && a->value ? 0 : TRAWL_ENOMEM;
     for (int w = 0; w <= RED_FORM && !r; w++) {
         struct trawl_buf b = {0};
         r = format_form(&f, w, &b);
@@ -435,7 +442,6 @@ static int aggregate(struct trawl_sinks *s, const struct trawl_db *db, const str
 int trawl_sinks_emit(struct trawl_sinks *s, const struct trawl_db *db, const struct trawl_hit *hits,
                      size_t n, const struct trawl_hit_origin *o)
 {
-    s->db = db;
     if (s->window > 0) {
         pthread_mutex_lock(&s->agg_mu);
         int r = 0;
