@@ -93,11 +93,16 @@ struct sink {
 struct trawl_flows {
     struct trawl_flows_cfg cfg;
     size_t stride;
-    uint8_t *mem; /* max_flows entries of stride bytes: struct flow, then the user area */
+    size_t user_off; /* offset of the user area in an entry */
+    uint8_t *mem;    /* max_flows entries of stride bytes: struct flow, then the user area */
     uint32_t *free_list, nfree;
     uint32_t *buckets, mask;
     uint32_t cursor; /* the sweep's position, below hwm */
-    uint32_t hwm;    /* entries [0, hwm) have been used; the others never were */
+    /* per entry: when the flow times out (last_ts + its timeout), INT64_MAX
+     * when unused. The sweep reads this dense array, not the entries: an
+     * entry is a few KB, and touching one per packet cost a cache miss. */
+    int64_t *idle_at;
+    uint32_t hwm; /* entries [0, hwm) have been used; the others never were */
     uint64_t next_id;
     /* rings */
     uint32_t wsize, nwin;
@@ -140,8 +145,10 @@ int trawl_flows_new(const struct trawl_flows_cfg *cfg, struct trawl_flows **ret)
 
     struct trawl_flows *ft = calloc(1, sizeof(*ft));
     if (!ft) return TRAWL_ENOMEM;
+    if (c.user_hot > c.user_size) c.user_hot = c.user_size;
     ft->cfg = c;
-    ft->stride = ((sizeof(struct flow) + 15) & ~(size_t)15) + ((c.user_size + 15) & ~(size_t)15);
+    ft->user_off = (sizeof(struct flow) + 15) & ~(size_t)15;
+    ft->stride = ft->user_off + ((c.user_size + 15) & ~(size_t)15);
     uint32_t nb = 1;
     while (nb < c.max_flows)
         nb <<= 1;
@@ -155,12 +162,16 @@ int trawl_flows_new(const struct trawl_flows_cfg *cfg, struct trawl_flows **ret)
     ft->wdata = malloc((size_t)ft->nwin * ft->wsize);
     ft->wins = malloc(sizeof(struct win) * ft->nwin);
     ft->wfree = malloc(sizeof(uint32_t) * ft->nwin);
-    if (!ft->mem || !ft->free_list || !ft->buckets || !ft->wdata || !ft->wins || !ft->wfree) {
+    ft->idle_at = malloc(sizeof(int64_t) * c.max_flows);
+    if (!ft->mem || !ft->free_list || !ft->buckets || !ft->wdata || !ft->wins || !ft->wfree ||
+        !ft->idle_at) {
         trawl_flows_free(ft);
         return TRAWL_ENOMEM;
     }
-    for (uint32_t i = 0; i < c.max_flows; i++)
+    for (uint32_t i = 0; i < c.max_flows; i++) {
         ft->free_list[i] = c.max_flows - 1 - i;
+        ft->idle_at[i] = INT64_MAX;
+    }
     ft->nfree = c.max_flows;
     memset(ft->buckets, 0xff, sizeof(uint32_t) * nb);
     for (uint32_t i = 0; i < ft->nwin; i++)
@@ -180,6 +191,7 @@ void trawl_flows_free(struct trawl_flows *ft)
     free(ft->wdata);
     free(ft->wins);
     free(ft->wfree);
+    free(ft->idle_at);
     free(ft);
 }
 
@@ -391,6 +403,7 @@ static void flow_end(struct trawl_flows *ft, struct flow *f, int reason)
     win_release(ft, &f->t[1]);
     hash_unlink(ft, f);
     f->used = false;
+    ft->idle_at[idx(ft, f)] = INT64_MAX;
     ft->free_list[ft->nfree++] = idx(ft, f);
     ft->st.active--;
     if (reason == TRAWL_FLOW_END_TIMEOUT) ft->st.ended_timeout++;
@@ -408,9 +421,11 @@ static void sweep(struct trawl_flows *ft, int64_t now, uint32_t n)
 {
     if (n > ft->hwm) n = ft->hwm;
     for (uint32_t k = 0; k < n; k++) {
-        struct flow *f = F(ft, ft->cursor);
-        if (f->used && now - f->last_ts > timeout_ns(ft, f))
-            flow_end(ft, f, TRAWL_FLOW_END_TIMEOUT);
+        if (now > ft->idle_at[ft->cursor]) {
+            struct flow *f = F(ft, ft->cursor);
+            if (f->used && now - f->last_ts > timeout_ns(ft, f))
+                flow_end(ft, f, TRAWL_FLOW_END_TIMEOUT);
+        }
         if (++ft->cursor >= ft->hwm) ft->cursor = 0;
     }
 }
@@ -456,7 +471,8 @@ static struct flow *flow_new(struct trawl_flows *ft, const struct trawl_flow_key
     uint32_t fi = ft->free_list[--ft->nfree];
     if (fi >= ft->hwm) ft->hwm = fi + 1;
     struct flow *f = F(ft, fi);
-    memset(f, 0, ft->stride);
+    /* the entry and the user area's hot part (all of it without one) */
+    memset(f, 0, ft->cfg.user_hot ? ft->user_off + ft->cfg.user_hot : ft->stride);
     f->used = true;
     f->key = *key;
     f->hash = hash;
@@ -598,6 +614,8 @@ void trawl_flows_prefetch_flow(const struct trawl_flows *ft, uint64_t hash)
         __builtin_prefetch(f);
         __builtin_prefetch(f + 64);
         __builtin_prefetch(f + 128, 1);
+        for (size_t o = 0; o < ft->cfg.user_hot; o += 64)
+            __builtin_prefetch(f + ft->user_off + o, 1);
     }
 }
 
@@ -655,5 +673,6 @@ int trawl_flows_packet(struct trawl_flows *ft, const struct trawl_decoded *pkt, 
         c->gap = false;
         c->offset = 0;
     }
+    if (f->used) ft->idle_at[idx(ft, f)] = f->last_ts + timeout_ns(ft, f);
     return 0;
 }

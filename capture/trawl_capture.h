@@ -323,7 +323,7 @@ struct trawl_flow_chunk {
  * (its buffered bytes released when this packet acknowledged a loss). */
 struct trawl_flow_pkt {
     uint64_t flow_id;  /* unique in this table, from 1 */
-    void *user;        /* the flow's user area (cfg.user_size bytes, zeroed at start) */
+    void *user;        /* the flow's user area (cfg.user_size bytes; see cfg.user_hot) */
     uint8_t dir;       /* TRAWL_DIR_* of this packet */
     bool new_flow;     /* first packet of the flow */
     bool new_dir;      /* first packet of the flow in this direction */
@@ -363,6 +363,10 @@ struct trawl_flows_cfg {
     uint32_t window;           /* out-of-order buffer per direction, power of 2 (default 65536) */
     uint64_t mem_cap;          /* all out-of-order buffers together (default 64 MiB) */
     size_t user_size;          /* per-flow area for the caller, zeroed at flow start */
+    /* Leading bytes of the user area that every packet touches: prefetched
+     * with the entry (trawl_flows_prefetch_flow), and when non-zero the
+     * only ones zeroed at flow start (the caller tracks what the rest holds). */
+    size_t user_hot;
     void (*on_end)(void *ud, const struct trawl_flow_end *end);
     void *ud;
 };

@@ -42,6 +42,7 @@
  * swap: every byte is matched exactly once, by the database current when its
  * window is scanned. */
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,23 +60,26 @@
 #define BATCH 16               /* packets decoded ahead, their flow entries prefetched */
 #define SLOT 2048              /* frames up to this size are copied into the batch */
 
-/* Per flow, in the flow table's user area. */
+/* Per flow, in the flow table's user area. What every packet touches comes
+ * first, in the two cache lines the flow table prefetches with the entry
+ * (trawl_flows_cfg.user_hot); the carried bytes and packet lists follow. */
 struct dirstate {
     struct trawl_proto_dir proto;
-    uint64_t acc; /* stream offset accepted up to */
-    uint64_t end; /* stream offset after the carried bytes */
     uint16_t ncarry;
+    uint64_t acc;      /* stream offset accepted up to */
+    uint64_t end;      /* stream offset after the carried bytes */
     uint64_t last_pkt; /* packet that delivered the latest bytes */
-    uint8_t carry[CARRY];
 };
 
 struct flowstate {
     uint64_t id; /* flow_id of the hits: the packet number of the flow's first packet */
+    uint32_t npkts[2];
     struct dirstate dir[2];
     /* packet numbers per direction, for address hits */
-    uint32_t npkts[2];
     uint64_t pkts[2][PKT_LIST];
+    uint8_t carry[2][CARRY];
 };
+_Static_assert(offsetof(struct flowstate, pkts) <= 128, "hot flow state fits two lines");
 
 #define NPUB (sizeof(struct netlane_stats) / sizeof(uint64_t))
 _Static_assert(sizeof(struct netlane_stats) % sizeof(uint64_t) == 0, "netlane_stats: u64 only");
@@ -177,8 +181,8 @@ static void scan_span(struct netlane *ns, const uint8_t *base, size_t len, uint6
 }
 
 /* In-order bytes of one direction: window = carry + chunk. */
-static void stream_bytes(struct netlane *ns, struct dirstate *d, const struct trawl_flow_chunk *c,
-                         bool final)
+static void stream_bytes(struct netlane *ns, struct dirstate *d, uint8_t *carry,
+                         const struct trawl_flow_chunk *c, bool final)
 {
     if (c && (c->gap || c->offset != d->end)) { /* lost bytes: start over after the gap */
         d->ncarry = 0;
@@ -197,7 +201,7 @@ static void stream_bytes(struct netlane *ns, struct dirstate *d, const struct tr
     }
     if (!need) /* nothing carried, nothing new (an empty final tail) */
         return;
-    memcpy(ns->win, d->carry, d->ncarry);
+    memcpy(ns->win, carry, d->ncarry);
     if (add) memcpy(ns->win + d->ncarry, c->data, add);
     uint64_t base_off = d->end - d->ncarry;
     d->end += add;
@@ -206,7 +210,7 @@ static void stream_bytes(struct netlane *ns, struct dirstate *d, const struct tr
     scan_span(ns, ns->win, need, base_off, d->acc, hi);
     d->acc = hi;
     size_t keep = need < CARRY ? need : CARRY;
-    memcpy(d->carry, ns->win + need - keep, keep);
+    memcpy(carry, ns->win + need - keep, keep);
     d->ncarry = (uint16_t)keep;
     ns->bytes += add;
 }
@@ -248,9 +252,10 @@ static void on_end(void *ud, const struct trawl_flow_end *e)
         ns->meta.pcap_ts = (double)e->last_ts / 1e9;
         if (e->key.proto == 6) {
             for (unsigned i = 0; i < e->nchunks; i++)
-                if (e->chunks[i].dir == dir) stream_bytes(ns, &f->dir[dir], &e->chunks[i], false);
+                if (e->chunks[i].dir == dir)
+                    stream_bytes(ns, &f->dir[dir], f->carry[dir], &e->chunks[i], false);
             ns->meta.packet = f->dir[dir].last_pkt;
-            stream_bytes(ns, &f->dir[dir], NULL, true);
+            stream_bytes(ns, &f->dir[dir], f->carry[dir], NULL, true);
             trawl_proto_dir_end(ns->proto, &f->dir[dir].proto);
         }
         if (!e->pkts[dir]) continue;
@@ -313,6 +318,7 @@ static int lane_new(struct trawl_netscan *ns, const struct trawl_db *db, struct 
     struct trawl_flows_cfg cfg = {.max_flows = flows / n ? flows / n : 1,
                                   .mem_cap = mem / n ? mem / n : 1,
                                   .user_size = sizeof(struct flowstate),
+                                  .user_hot = offsetof(struct flowstate, pkts),
                                   .on_end = on_end,
                                   .ud = l};
     if (trawl_proto_new(heads ? heads : 1, &l->proto) || trawl_flows_new(&cfg, &l->ft)) {
@@ -344,7 +350,7 @@ void netlane_packet(struct netlane *ns, const struct trawl_decoded *dp, int64_t 
             ds->last_pkt = index;
             uint16_t dport = c->dir == fp->dir ? dp->dport : dp->sport;
             trawl_proto_tcp(ns->proto, &ds->proto, dport, c, on_field, ns);
-            stream_bytes(ns, ds, c, false);
+            stream_bytes(ns, ds, f->carry[c->dir], c, false);
             if (c->dir != fp->dir)
                 set_meta(ns, dp->src, dp->sport, dp->dst, dp->dport, dp->proto, f->id, fp->dir);
         } else if (dp->proto == 17) {
