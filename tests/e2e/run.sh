@@ -842,6 +842,46 @@ corpus_pcap_case() {
     fi
 }
 
+# A free-text datasheet (ESET's defanged IOC pages): `trawl compile --dry-run` on
+# it must list every must_extract value of expected.json. The expected values go
+# through trawl's own normaliser (a typed CSV, dry-run too) so both sides compare
+# in trawl's canonical spelling. (Precision is reported by the unit test
+# text_corpus/eset_datasheets.)
+corpus_text_case() {
+    local name=$1 src=$2 d=$TMP/corpus/$1
+    mkdir -p "$d" && cd "$d" || return
+    cp "$src/README.adoc" datasheet.adoc
+    t compile --dry-run -f text datasheet.adoc >got.txt 2>err
+    if crashed || [ "$RC" -ge 2 ]; then
+        notok "corpus $name: compile --dry-run of the datasheet" "$(rcdesc): $(head -2 err | tr '\n' ' ')"
+        return
+    fi
+    json_flat "$src/expected.json" >flat
+    awk -F'\t' 'BEGIN { print "type,value" }
+        { split($1, k, "\034") }
+        k[1] == "must_extract" {
+            t = k[2]; v = $2
+            if (t == "ip") t = index(v, ":") ? "ipv6" : "ipv4"
+            gsub(/"/, "\"\"", v)
+            print t ",\"" v "\""
+        }' flat >want.csv
+    t compile --dry-run want.csv >want.txt 2>err
+    if crashed || [ "$RC" -ge 2 ]; then
+        notok "corpus $name: normalise must_extract" "$(rcdesc): $(head -2 err | tr '\n' ' ')"
+        return
+    fi
+    grep -v '^#' got.txt | cut -f1 | sort -u >got.values
+    grep -v '^#' want.txt | cut -f1 | sort -u >want.values
+    local n missing
+    n=$(wc -l <want.values)
+    missing=$(comm -23 want.values got.values | head -5 | tr '\n' ' ')
+    if [ "$n" -gt 0 ] && [ -z "$missing" ]; then
+        ok "corpus $name: all $n must_extract values extracted from the datasheet"
+    else
+        notok "corpus $name: must_extract values extracted" "want $n, missing: ${missing:-none listed}"
+    fi
+}
+
 corpus_checks() {
     if [ -z "$CORPUS" ] || [ ! -d "$CORPUS/cases" ]; then
         skip "corpus cases" "TRAWL_CORPUS/cases not found"
@@ -854,8 +894,8 @@ corpus_checks() {
             corpus_pcap_case "$name" "${c%/}"
         elif [ -f "$c/input.txt" ] && [ -f "$c/iocs.tsv" ] && [ -f "$c/expected.json" ]; then
             corpus_case "$name" "${c%/}"
-        elif [ -f "$c/README.adoc" ]; then
-            skip "corpus $name" "free-text datasheet extraction (must_extract) is not a trawl loader yet"
+        elif [ -f "$c/README.adoc" ] && [ -f "$c/expected.json" ]; then
+            corpus_text_case "$name" "${c%/}"
         else
             skip "corpus $name" "no input.txt"
         fi
