@@ -622,12 +622,17 @@ void trawl_flows_prefetch_flow(const struct trawl_flows *ft, uint64_t hash)
 int trawl_flows_packet(struct trawl_flows *ft, const struct trawl_decoded *pkt, int64_t ts_ns,
                        uint64_t index, struct trawl_flow_pkt *out)
 {
+    return trawl_flows_packet_hashed(ft, pkt, trawl_decode_flow_hash(pkt), ts_ns, index, out);
+}
+
+int trawl_flows_packet_hashed(struct trawl_flows *ft, const struct trawl_decoded *pkt, uint64_t h,
+                              int64_t ts_ns, uint64_t index, struct trawl_flow_pkt *out)
+{
     ft->st.packets++;
     sweep(ft, ts_ns, SWEEP_PER_PKT);
 
     struct trawl_flow_key key;
     int src_is_hi = trawl_decode_flow_key(pkt, &key);
-    uint64_t h = trawl_flow_key_hash(&key);
     struct flow *f = NULL;
     for (uint32_t i = ft->buckets[h & ft->mask]; i != NIL;) {
         struct flow *c = F(ft, i);

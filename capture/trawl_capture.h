@@ -397,6 +397,11 @@ void trawl_flows_free(struct trawl_flows *ft);
  * TRAWL_ENOMEM when no flow could be made (cannot happen with max_flows >= 1). */
 int trawl_flows_packet(struct trawl_flows *ft, const struct trawl_decoded *pkt, int64_t ts_ns,
                        uint64_t index, struct trawl_flow_pkt *out);
+/* The same, with the flow hash the caller already has
+ * (trawl_decode_flow_hash of pkt). */
+int trawl_flows_packet_hashed(struct trawl_flows *ft, const struct trawl_decoded *pkt,
+                              uint64_t hash, int64_t ts_ns, uint64_t index,
+                              struct trawl_flow_pkt *out);
 
 /* Optional prefetches for a worker that holds a batch of decoded packets:
  * with tens of thousands of flows, the bucket and the flow entry are two

@@ -85,7 +85,7 @@ static void run_packets(struct netlane *l, struct batch *b)
         if (k + AHEAD < n) netlane_prefetch_flow(l, b->rec[k + AHEAD].hash);
         struct rec *r = &b->rec[k];
         r->d.payload = b->arena + r->off;
-        netlane_packet(l, &r->d, r->ts, r->index);
+        netlane_packet(l, &r->d, r->hash, r->ts, r->index);
     }
 }
 

@@ -330,11 +330,11 @@ static int lane_new(struct trawl_netscan *ns, const struct trawl_db *db, struct 
 }
 
 /* One decoded packet: flow, protocol fields, payload. */
-void netlane_packet(struct netlane *ns, const struct trawl_decoded *dp, int64_t ts_ns,
-                    uint64_t index)
+void netlane_packet(struct netlane *ns, const struct trawl_decoded *dp, uint64_t hash,
+                    int64_t ts_ns, uint64_t index)
 {
     struct trawl_flow_pkt *fp = &ns->fp;
-    if (trawl_flows_packet(ns->ft, dp, ts_ns, index, fp)) return;
+    if (trawl_flows_packet_hashed(ns->ft, dp, hash, ts_ns, index, fp)) return;
     struct flowstate *f = fp->user;
     if (fp->new_flow) f->id = index;
     if (f->npkts[fp->dir] < PKT_LIST) f->pkts[fp->dir][f->npkts[fp->dir]++] = index;
@@ -487,7 +487,7 @@ static void run_batch(struct trawl_netscan *ns)
     for (unsigned k = 0; k < ns->nb; k++)
         trawl_flows_prefetch_flow(l->ft, ns->bhash[k]);
     for (unsigned k = 0; k < ns->nb; k++)
-        netlane_packet(l, &ns->bd[k], ns->bts[k], ns->bidx[k]);
+        netlane_packet(l, &ns->bd[k], ns->bhash[k], ns->bts[k], ns->bidx[k]);
     ns->nb = 0;
 }
 

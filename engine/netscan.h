@@ -40,8 +40,9 @@ struct netlane_stats {
 };
 
 /* One decoded packet (payload valid during the call) of capture packet
- * index at ts_ns: flow, stream, protocol fields, matching, hits. */
-void netlane_packet(struct netlane *l, const struct trawl_decoded *dp, int64_t ts_ns,
+ * index at ts_ns, of flow hash `hash` (trawl_decode_flow_hash): flow,
+ * stream, protocol fields, matching, hits. */
+void netlane_packet(struct netlane *l, const struct trawl_decoded *dp, uint64_t hash, int64_t ts_ns,
                     uint64_t index);
 /* Cache hints for a packet of flow hash h coming soon (see trawl_flows_*). */
 void netlane_prefetch_bucket(struct netlane *l, uint64_t h);
