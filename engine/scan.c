@@ -83,7 +83,7 @@ void trawl_scan_opts_init(struct trawl_scan_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->utf16 = -1;
-    o->chunk_size = 16u << 20;
+    o->chunk_size = 4u << 20; /* small enough that the last chunk barely idles a worker */
 }
 
 static bool stopping(struct scan *s)
@@ -593,7 +593,7 @@ static void scan_file(struct worker *w, const char *path)
             trawl_src_close(src);
             return;
         }
-        size_t chunk = s->o->chunk_size ? s->o->chunk_size : (16u << 20);
+        size_t chunk = s->o->chunk_size ? s->o->chunk_size : (4u << 20);
         if (len > 2 * chunk && s->o->threads > 1) {
             struct mapped *m = calloc(1, sizeof(*m));
             size_t nchunks = (len + chunk - 1) / chunk;

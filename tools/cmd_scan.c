@@ -41,7 +41,7 @@ static const char help[] =
     "      --aggregate SEC   emit the same indicator in the same file once per SEC seconds,\n"
     "                        with count, first_seen, last_seen and last_offset\n"
     "      --utf16 MODE      auto (binary input only; default), on, off\n"
-    "      --chunk MB        split large files into chunks of MB megabytes (default 16)\n"
+    "      --chunk MB        split large files into chunks of MB megabytes (default 4)\n"
     "  -q, --quiet           no summary or progress on stderr\n"
     "      --progress        force the progress line even when stderr is not a terminal\n"
     "  -h, --help            this help\n"
