@@ -116,8 +116,9 @@ fi
 # the hits written must be every hit of the earlier files, a prefix of the
 # current one's, and nothing after.
 for k in 1 2 3 4; do ln -s "$big" "$T/big$k.log"; done
+CHUNK_MB=4 # passed explicitly: the prefix check below depends on it
 sigterm_run() { # threads, output; sets rc, waited ms
-    "$TRAWL" scan -d "$T/iocs.tdb" -j "$1" -o "$2" "$T/big1.log" "$T/big2.log" "$T/big3.log" \
+    "$TRAWL" scan -d "$T/iocs.tdb" -j "$1" --chunk "$CHUNK_MB" -o "$2" "$T/big1.log" "$T/big2.log" "$T/big3.log" \
         "$T/big4.log" 2>"$2.err" &
     local pid=$!
     sleep 0.4
@@ -149,12 +150,12 @@ else
         "exit $rc, $got of $total hits, $(cat "$T/term1.check"), stderr: $(head -c 200 "$T/term1.hits.err")"
 fi
 
-# Two workers and 16 MiB chunks: per (file, chunk) the hits are a prefix.
+# Two workers and CHUNK_MB MiB chunks: per (file, chunk) the hits are a prefix.
 sigterm_run 2 "$T/term2.hits"
-offsets "$T/term2.hits" | awk -v mb=$MB -v nmb=$NMB -v pos=$HITPOS '
-    { c = int($2 / (16 * mb)); k = $1 " " c; seen[k, $2] = 1; if ($2 > max[k]) max[k] = $2; keys[k] = 1 }
+offsets "$T/term2.hits" | awk -v mb=$MB -v nmb=$NMB -v pos=$HITPOS -v cm=$CHUNK_MB '
+    { c = int($2 / (cm * mb)); k = $1 " " c; seen[k, $2] = 1; if ($2 > max[k]) max[k] = $2; keys[k] = 1 }
     END { for (k in keys) { split(k, a, " "); c = a[2]
-            for (i = c * 16; i < nmb && i * mb + pos <= max[k]; i++)
+            for (i = c * cm; i < nmb && i * mb + pos <= max[k]; i++)
                 if (!seen[k, i * mb + pos]) { print "BAD " k ": missing " i * mb + pos; exit } }
           print "OK" }' >"$T/term2.check"
 got=$(grep -c . "$T/term2.hits")
