@@ -291,15 +291,25 @@ static inline unsigned octet_value(const uint8_t *b, unsigned len)
  * the bits, the octets parsed without branching on their lengths. */
 static inline void token_ipv4(struct ctx *c, size_t dot, uint64_t dd, uint64_t pp)
 {
-    /* shift counts are masked: when a length is out of range the result is
-     * refused below whatever they read */
+    /* Most addresses are in no indicator's /16: the first two octets alone
+     * let one probe reject them before the rest of the shape is read.
+     * l1 is at most 8 (only 8 bits lie before the dot), so s is 0-7; the
+     * octet reads touch digits only. */
     unsigned l1 = (unsigned)__builtin_clzll(~(dd << 56)); /* digits before the dot */
     unsigned l2 = (unsigned)__builtin_ctzll(~(dd >> 9));
+    unsigned s = 8 - l1;
+    const uint8_t *b = c->base;
+    size_t o = dot - 8; /* may wrap below 0: o + s does not */
+    unsigned v1 = octet_value(b + (o + s), l1), v2 = octet_value(b + dot + 1, l2);
+    unsigned k = (v1 << 8 | v2) & 0xffff; /* garbage when out of range: refused below */
+    if (!(c->m->db->v4_filter[k >> 6] & (1ull << (k & 63)))) return;
+    /* shift counts are masked: when a length is out of range the result is
+     * refused below whatever they read */
     unsigned d2 = (9 + l2) & 63;
     unsigned l3 = (unsigned)__builtin_ctzll(~(dd >> ((d2 + 1) & 63)));
     unsigned d3 = (d2 + 1 + l3) & 63;
     unsigned l4 = (unsigned)__builtin_ctzll(~(dd >> ((d3 + 1) & 63)));
-    unsigned e = (d3 + 1 + l4) & 63, s = (8 - l1) & 63;
+    unsigned e = (d3 + 1 + l4) & 63;
     /* lengths 1-3; dots at d2 and d3; not preceded by "digit." nor followed
      * by ".digit" (no digit right before or after: the runs are maximal) */
     bool ok = (l1 - 1 < 3) & (l2 - 1 < 3) & (l3 - 1 < 3) & (l4 - 1 < 3);
@@ -307,17 +317,11 @@ static inline void token_ipv4(struct ctx *c, size_t dot, uint64_t dd, uint64_t p
     ok &= !((pp >> ((s - 1) & 63)) & (dd >> ((s - 2) & 63)) & 1);
     ok &= !((pp >> e) & (dd >> ((e + 1) & 63)) & 1);
     if (!ok) return;
-    const uint8_t *b = c->base;
-    size_t o = dot - 8; /* may wrap below 0: o + s does not */
-    unsigned v1 = octet_value(b + (o + s), l1), v2 = octet_value(b + dot + 1, l2);
     unsigned v3 = octet_value(b + (o + d2 + 1), l3), v4 = octet_value(b + (o + d3 + 1), l4);
     if ((v1 | v2 | v3 | v4) > 255) return;
     uint32_t a = v1 << 24 | v2 << 16 | v3 << 8 | v4;
     size_t start = o + s;
-    /* most addresses are in no indicator's /16: one probe rejects them */
-    if (start >= c->lo && start < c->hi &&
-        (c->m->db->v4_filter[a >> 22] & (1ull << ((a >> 16) & 63))))
-        lookup_v4(c, a, start, e - s);
+    if (start >= c->lo && start < c->hi) lookup_v4(c, a, start, e - s);
 }
 
 static inline unsigned hexval(uint8_t ch)

@@ -123,6 +123,32 @@ static inline uint64_t near_next(uint64_t x, uint64_t hi)
     return x & (s2 | s3 | s4);
 }
 
+#define V4_QUEUE 1024u /* quad candidates handled together */
+
+/* The quad candidates (first dots) queued by the mask loop: the digit and
+ * dot bits of base[dot - 8, dot + 56) are read again from the bytes (bytes
+ * outside the buffer count as neither), which costs less than carrying
+ * them through the queue. */
+static inline __attribute__((always_inline)) void
+v4_batch(struct masks (*classify)(const uint8_t *), struct ctx *ctx, const uint8_t *base,
+         size_t len, const size_t *v4, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        size_t dot = v4[i];
+        struct masks m;
+        if (dot >= 8 && len - dot >= 56) {
+            m = classify(base + dot - 8);
+        } else {
+            uint8_t tmp[64];
+            memset(tmp, 0, sizeof(tmp));
+            size_t from = dot >= 8 ? dot - 8 : 0, to = len - dot >= 56 ? dot + 56 : len;
+            memcpy(tmp + (from + 8 - dot), base + from, to - from);
+            m = classify(tmp);
+        }
+        token_ipv4(ctx, dot, m.d, m.p);
+    }
+}
+
 static inline __attribute__((always_inline)) void
 tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base, size_t len,
                  size_t lo, size_t hi, unsigned what, struct ctx *ctx)
@@ -146,6 +172,8 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
     }
     struct hex_run hex[HEX_BATCH];
     unsigned nhex = 0;
+    size_t v4[V4_QUEUE];
+    unsigned nv4 = 0;
     while (pos < end) {
         size_t npos = pos + 64;
         if (npos < end)
@@ -163,15 +191,23 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
             uint64_t c1 = nxt.p & (nxt.d << 1 | cur.d >> 63) & (nxt.d >> 1);
             uint64_t n1 = near_next(c0, c1), n1h = near_next(c1, 0);
             uint64_t first = c0 & near_next(n1, n1h);
-            if (first) {
-                /* bit k of dx/px: byte pos - 8 + k */
-                u128 dx = (u128)nxt.d << 72 | (u128)cur.d << 8 | prev_d >> 56;
-                u128 px = (u128)nxt.p << 72 | (u128)cur.p << 8 | prev_p >> 56;
-                do {
-                    unsigned j = (unsigned)__builtin_ctzll(first);
-                    first &= first - 1;
-                    token_ipv4(ctx, pos + j, (uint64_t)(dx >> j), (uint64_t)(px >> j));
-                } while (first);
+            /* Candidates are queued without branching on how many there
+             * are (about one block in two has one, at random): four slots
+             * are written whatever the count, and handled in a batch. */
+            unsigned cnt = (unsigned)__builtin_popcountll(first);
+            size_t *q = v4 + nv4;
+            for (unsigned k = 0; k < 4; k++) {
+                q[k] = pos + (unsigned)__builtin_ctzll(first | 1ull << 63);
+                first &= first - 1;
+            }
+            for (unsigned k = 4; first; k++) {
+                q[k] = pos + (unsigned)__builtin_ctzll(first);
+                first &= first - 1;
+            }
+            nv4 += cnt;
+            if (nv4 > V4_QUEUE - 64) {
+                v4_batch(classify, ctx, base, len, v4, nv4);
+                nv4 = 0;
             }
         }
         /* a 32-digit run starting in this block holds 16 in a row inside it,
@@ -208,12 +244,15 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
             }
         }
         if ((what & TOK_IPV6) && cur.k) {
-            uint64_t g_cur = cur.k & ((cur.h << 1) | prev_h >> 63);
-            uint64_t g_nxt = nxt.k & ((nxt.h << 1) | (cur.h >> 63));
             uint64_t c = cur.k & ((cur.k >> 1) | (nxt.k << 63));
-            /* a full-form chain has seven colons after hex digits */
-            if (g_cur && __builtin_popcountll(g_cur) + __builtin_popcountll(g_nxt) >= 7)
-                c |= v6_chains(g_cur, g_nxt);
+            /* a full-form chain has seven colons after hex digits, within
+             * this block and the next: most blocks (times) hold fewer */
+            if (__builtin_popcountll(cur.k) + __builtin_popcountll(nxt.k) >= 7) {
+                uint64_t g_cur = cur.k & ((cur.h << 1) | prev_h >> 63);
+                uint64_t g_nxt = nxt.k & ((nxt.h << 1) | (cur.h >> 63));
+                if (g_cur && __builtin_popcountll(g_cur) + __builtin_popcountll(g_nxt) >= 7)
+                    c |= v6_chains(g_cur, g_nxt);
+            }
             while (c) {
                 size_t at = pos + (size_t)__builtin_ctzll(c);
                 c &= c - 1;
@@ -229,6 +268,7 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
         cur = nxt;
         pos = npos;
     }
+    v4_batch(classify, ctx, base, len, v4, nv4);
     hex_batch(ctx, hex, nhex);
 }
 
