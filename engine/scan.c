@@ -32,8 +32,7 @@
 #include "trawl_engine.h"
 
 #define STEP (1u << 20)  /* bytes scanned between hit flushes and stop checks */
-#define BLOCK (4u << 20) /* stream block */
-#define NBLOCKS 4        /* blocks in flight between reader and scanner */
+#define BLOCK (4u << 20) /* stream block, unless opts->chunk_size says otherwise */
 #define LOOKBEHIND 512   /* carried bytes before a window's accepted range */
 
 struct mapped {
@@ -48,10 +47,13 @@ struct mapped {
     _Atomic bool changed; /* a page vanished under us (see on_sigbus) */
 };
 
+struct stream;
+
 struct task {
     const char *path; /* whole file */
     struct mapped *m; /* or chunk k of a mapped file */
     size_t k;
+    struct stream *st; /* or blocks of a stream (see scan_stream) */
 };
 
 struct scan {
@@ -316,184 +318,324 @@ static int scan_mapped(struct worker *w, const char *path, const uint8_t *data, 
 
 /* ---- streams --------------------------------------------------------- */
 
+/* A stream is read into a ring of blocks. The reader (a thread for gzip,
+ * else the owning worker itself, between blocks) fills each block with the
+ * previous window's tail (the carry) followed by new bytes, and fixes the
+ * block's accepted range and the newlines before it, so a block can be
+ * scanned by any worker, in any order. The worker that opened the stream
+ * scans blocks as they come; with -j above 1 the reader also queues a task
+ * that lets an idle worker scan blocks alongside (a single large .gz then
+ * uses every core the inflate thread leaves free). A slot is refilled once
+ * it and every block before it have been scanned. */
 struct block {
-    uint8_t *mem; /* carry room + BLOCK */
-    size_t n;     /* new bytes at mem + carry */
-    bool last;
-    bool failed;
+    uint8_t *mem;      /* carry room + block */
+    size_t ncarry, n;  /* carried bytes (ending at mem + carry), new bytes after them */
+    uint64_t base_off; /* stream offset of mem + carry - ncarry */
+    uint64_t lo, hi;   /* accepted range, stream offsets */
+    uint64_t lines;    /* newlines before lo */
+    bool last, failed, done;
     struct trawl_error err;
 };
 
-struct reader {
+struct stream {
+    struct scan *s;
+    const char *path;
     struct trawl_src *src;
-    size_t carry;
-    struct block b[NBLOCKS];
-    unsigned filled, consumed; /* counters, ring index = counter % NBLOCKS */
+    size_t overlap, carry, block; /* block: new bytes per block */
+    bool threaded, utf16, pipe;
+    /* the reader's own state (only the reader touches src) */
+    bool first;
+    uint8_t *tail; /* the last bytes read so far (at most carry) */
+    size_t ntail;
+    uint64_t next, acc, lines; /* next new byte, accepted so far, newlines before acc */
+    /* the ring, under mu; counters, slot = counter % nb */
+    unsigned nb;
+    struct block *b;
+    uint64_t filled, claimed, released;
+    bool ended; /* the last block is filled */
+    bool quit;  /* stop reading: an error, or the owner is leaving */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    volatile sig_atomic_t quit;
-    const volatile sig_atomic_t *stop;
+    struct worker *rw; /* the reader's, when it scans too (-j above 1) */
+    _Atomic bool helper_queued;
+    _Atomic int refs;
 };
+
+static void stream_release(struct stream *st)
+{
+    if (atomic_fetch_sub(&st->refs, 1) != 1) return;
+    for (unsigned i = 0; st->b && i < st->nb; i++)
+        free(st->b[i].mem);
+    free(st->b);
+    free(st->tail);
+    pthread_mutex_destroy(&st->mu);
+    pthread_cond_destroy(&st->cv);
+    free(st);
+}
 
 /* Fills a block. Files fill it whole; pipes and terminals hand over what
  * has arrived (a read that returned less than asked), so that a live feed
  * such as `tail -f log | trawl scan -` shows its hits as they come. */
-static void fill(struct reader *r, struct block *b)
+static void fill(struct stream *st, struct block *b)
 {
     b->n = 0;
-    b->last = b->failed = false;
-    bool pipe = trawl_src_size(r->src) < 0;
-    while (b->n < BLOCK) {
-        ssize_t n = trawl_src_read(r->src, b->mem + r->carry + b->n, BLOCK - b->n, &b->err);
+    b->last = b->failed = b->done = false;
+    b->ncarry = st->ntail;
+    uint8_t *win = b->mem + st->carry - st->ntail;
+    memcpy(win, st->tail, st->ntail);
+    while (b->n < st->block) {
+        ssize_t n = trawl_src_read(st->src, b->mem + st->carry + b->n, st->block - b->n, &b->err);
         if (n < 0) {
             b->failed = b->last = true;
-            return;
+            break;
         }
         if (n == 0) {
             b->last = true;
-            return;
+            break;
         }
         b->n += (size_t)n;
-        if (pipe && trawl_src_kind(r->src) == TRAWL_IN_RAW) return;
+        if (st->pipe && trawl_src_kind(st->src) == TRAWL_IN_RAW) break;
     }
+    size_t wlen = b->ncarry + b->n;
+    b->base_off = st->next - b->ncarry;
+    st->next += b->n;
+    if (st->first) {
+        st->utf16 = want_utf16(st->s, win, wlen);
+        st->first = false;
+    }
+    uint64_t hi = b->last ? st->next : (st->next > st->overlap ? st->next - st->overlap : 0);
+    if (hi < st->acc) hi = st->acc;
+    b->lo = st->acc;
+    b->hi = hi;
+    b->lines = st->lines;
+    st->lines += trawl_count_lines(win + (st->acc - b->base_off), (size_t)(hi - st->acc));
+    st->acc = hi;
+    /* keep the tail for the next block: overlap + look-behind */
+    st->ntail = wlen < st->carry ? wlen : st->carry;
+    memcpy(st->tail, win + wlen - st->ntail, st->ntail);
 }
 
+static void push_task_locked(struct scan *s, struct task t);
+
+/* Scans one filled block: its accepted range in steps, hits flushed per
+ * step. Returns -1 when the stream must stop (scan or write failure). */
+static int scan_block(struct worker *w, struct stream *st, struct block *b)
+{
+    struct scan *s = w->s;
+    uint8_t *win = b->mem + st->carry - b->ncarry;
+    size_t wlen = b->ncarry + b->n;
+    uint64_t lines = b->lines, counted = b->lo;
+    int ret = 0;
+    for (uint64_t a = b->lo; a < b->hi && !stopping(s); a += STEP) {
+        uint64_t e = b->hi - a > STEP ? a + STEP : b->hi;
+        struct trawl_span sp = {.base = win,
+                                .len = wlen,
+                                .base_off = b->base_off,
+                                .lo = a,
+                                .hi = e,
+                                .utf16 = st->utf16};
+        struct trawl_error err = {0};
+        if (trawl_matcher_scan(w->m, &sp, &err)) {
+            snprintf(err.where, sizeof(err.where), "%s", st->path);
+            report_err(s, &err);
+            trawl_matcher_clear(w->m);
+            ret = -1;
+            break;
+        }
+        if (trawl_matcher_nhits(w->m)) {
+            lines += trawl_count_lines(win + (counted - b->base_off), (size_t)(a - counted));
+            counted = a;
+            struct trawl_hit_origin o = {.file = st->path,
+                                         .base = win,
+                                         .len = wlen,
+                                         .base_off = b->base_off,
+                                         .line_at = (size_t)(a - b->base_off),
+                                         .line_base = lines + 1,
+                                         .timestamp = trawl_now_real(),
+                                         .job = s->o->job};
+            if (emit(w, &o)) ret = -1;
+        }
+        w->bytes += e - a;
+        if (s->o->progress) atomic_fetch_add(s->o->progress, e - a);
+        if (ret) break;
+    }
+    if (st->pipe) /* a live feed: hand hits over now */
+        trawl_sinks_flush(s->o->sinks);
+    if (b->failed) {
+        report_err(s, &b->err);
+        ret = -1;
+    }
+    return ret;
+}
+
+/* Under st->mu: block b is scanned (r: scan_block's result); frees the
+ * slots of the scanned blocks at the head of the ring. */
+static void block_done(struct stream *st, struct block *b, int r)
+{
+    if (r) st->quit = true;
+    b->done = true;
+    while (st->released < st->claimed && st->b[st->released % st->nb].done) {
+        st->b[st->released % st->nb].done = false;
+        st->released++;
+    }
+    pthread_cond_broadcast(&st->cv);
+}
+
+/* Scans filled blocks until none is left to claim; the owner (the worker
+ * that opened the stream) also waits for, or reads, the blocks to come,
+ * until the stream ends. Returns -1 if a block failed. */
+static int run_blocks(struct worker *w, struct stream *st, bool owner)
+{
+    int ret = 0;
+    pthread_mutex_lock(&st->mu);
+    for (;;) {
+        if (st->claimed < st->filled && !st->quit) {
+            struct block *b = &st->b[st->claimed++ % st->nb];
+            pthread_mutex_unlock(&st->mu);
+            int r = scan_block(w, st, b);
+            pthread_mutex_lock(&st->mu);
+            block_done(st, b, r);
+            if (r) ret = -1;
+            continue;
+        }
+        if (!owner || st->quit || (st->ended && st->claimed == st->filled)) break;
+        if (stopping(w->s)) {
+            st->quit = true;
+            pthread_cond_broadcast(&st->cv);
+            break;
+        }
+        if (!st->threaded) { /* read the next block here (the ring is empty) */
+            struct block *b = &st->b[st->filled % st->nb];
+            pthread_mutex_unlock(&st->mu);
+            fill(st, b);
+            pthread_mutex_lock(&st->mu);
+            st->filled++;
+            st->ended = b->last;
+            continue;
+        }
+        pthread_cond_wait(&st->cv, &st->mu);
+    }
+    pthread_mutex_unlock(&st->mu);
+    return ret;
+}
+
+/* The reader thread. With -j above 1, when the ring is full it scans a
+ * waiting block itself instead of sleeping (with its own matcher), so on
+ * two cores a single .gz keeps both busy: one inflating and scanning, one
+ * scanning. With -j above 2 it also queues tasks for idle pool workers. */
 static void *reader_main(void *arg)
 {
-    struct reader *r = arg;
-    for (;;) {
-        pthread_mutex_lock(&r->mu);
-        while (r->filled - r->consumed == NBLOCKS && !r->quit)
-            pthread_cond_wait(&r->cv, &r->mu);
-        bool quit = r->quit;
-        struct block *b = &r->b[r->filled % NBLOCKS];
-        pthread_mutex_unlock(&r->mu);
-        if (quit) break;
-        fill(r, b);
-        pthread_mutex_lock(&r->mu);
-        r->filled++;
-        pthread_cond_broadcast(&r->cv);
-        pthread_mutex_unlock(&r->mu);
-        if (b->last) break;
+    struct stream *st = arg;
+    struct scan *s = st->s;
+    pthread_mutex_lock(&st->mu);
+    while (!st->ended) {
+        while (st->filled - st->released == st->nb && !st->quit) {
+            if (st->rw && st->claimed < st->filled) {
+                struct block *b = &st->b[st->claimed++ % st->nb];
+                pthread_mutex_unlock(&st->mu);
+                int r = scan_block(st->rw, st, b);
+                pthread_mutex_lock(&st->mu);
+                block_done(st, b, r);
+                continue;
+            }
+            pthread_cond_wait(&st->cv, &st->mu);
+        }
+        if (st->quit) break;
+        struct block *b = &st->b[st->filled % st->nb];
+        pthread_mutex_unlock(&st->mu);
+        fill(st, b);
+        pthread_mutex_lock(&st->mu);
+        st->filled++;
+        st->ended = b->last;
+        pthread_cond_broadcast(&st->cv);
+        if (s->threads > 2 && !atomic_exchange(&st->helper_queued, true)) {
+            atomic_fetch_add(&st->refs, 1);
+            pthread_mutex_unlock(&st->mu);
+            pthread_mutex_lock(&s->lock);
+            size_t before = s->ntasks;
+            push_task_locked(s, (struct task){.st = st});
+            bool pushed = s->ntasks != before;
+            pthread_mutex_unlock(&s->lock);
+            if (!pushed) { /* queue full: no help */
+                atomic_store(&st->helper_queued, false);
+                stream_release(st);
+            }
+            pthread_mutex_lock(&st->mu);
+        }
     }
+    pthread_mutex_unlock(&st->mu);
     return NULL;
+}
+
+/* A task queued by a stream's reader: scan what is there, then leave. */
+static void scan_stream_helper(struct worker *w, struct stream *st)
+{
+    atomic_store(&st->helper_queued, false);
+    run_blocks(w, st, false);
+    stream_release(st);
 }
 
 static int scan_stream(struct worker *w, const char *path, struct trawl_src *src, bool threaded)
 {
     struct scan *s = w->s;
-    size_t overlap = trawl_matcher_overlap(w->m);
-    struct reader r = {.src = src, .carry = overlap + LOOKBEHIND};
-    pthread_mutex_init(&r.mu, NULL);
-    pthread_cond_init(&r.cv, NULL);
-    int ret = 0;
-    unsigned nb = threaded ? NBLOCKS : 1;
-    for (unsigned i = 0; i < nb; i++) {
-        r.b[i].mem = malloc(r.carry + BLOCK);
-        if (!r.b[i].mem) {
-            report(s, path, "out of memory");
-            ret = -1;
-            goto out;
-        }
+    struct stream *st = calloc(1, sizeof(*st));
+    if (!st) {
+        report(s, path, "out of memory");
+        return -1;
+    }
+    st->s = s;
+    st->path = path;
+    st->src = src;
+    st->overlap = trawl_matcher_overlap(w->m);
+    st->carry = st->overlap + LOOKBEHIND;
+    /* the chunk size of mapped files, 4 MiB by default */
+    st->block = s->o->chunk_size ? s->o->chunk_size : BLOCK;
+    if (st->block < (64u << 10)) st->block = 64u << 10;
+    st->threaded = threaded;
+    st->pipe = trawl_src_size(src) < 0;
+    st->first = true;
+    /* a block being read, one per worker being scanned, one in reserve */
+    st->nb = threaded ? (s->threads < 6 ? s->threads + 2 : 8) : 1;
+    pthread_mutex_init(&st->mu, NULL);
+    pthread_cond_init(&st->cv, NULL);
+    atomic_init(&st->refs, 1);
+    atomic_init(&st->helper_queued, false);
+    st->tail = malloc(st->carry);
+    st->b = calloc(st->nb, sizeof(*st->b));
+    bool ok = st->tail && st->b;
+    for (unsigned i = 0; ok && i < st->nb; i++)
+        ok = (st->b[i].mem = malloc(st->carry + st->block)) != NULL;
+    if (!ok) {
+        report(s, path, "out of memory");
+        stream_release(st);
+        return -1;
+    }
+    struct worker rw = {.s = s};
+    if (threaded && s->threads > 1) {
+        struct trawl_error err = {0};
+        if (trawl_matcher_new(s->db, &rw.m, &err) == 0) st->rw = &rw;
     }
     pthread_t th;
-    if (threaded && pthread_create(&th, NULL, reader_main, &r)) {
-        threaded = false;
-    }
-    uint8_t *carry = malloc(r.carry);
-    if (!carry) {
-        report(s, path, "out of memory");
-        ret = -1;
-        goto join;
-    }
-    size_t ncarry = 0;  /* bytes in carry */
-    uint64_t next = 0;  /* stream offset of the next new byte */
-    uint64_t acc = 0;   /* accepted up to here */
-    uint64_t lines = 0; /* newlines before acc */
-    bool utf16 = false, first = true;
-    for (;;) {
-        struct block *b;
-        if (threaded) {
-            pthread_mutex_lock(&r.mu);
-            while (r.filled == r.consumed)
-                pthread_cond_wait(&r.cv, &r.mu);
-            b = &r.b[r.consumed % NBLOCKS];
-            pthread_mutex_unlock(&r.mu);
-        } else {
-            b = &r.b[0];
-            fill(&r, b);
-        }
-        uint8_t *win = b->mem + r.carry - ncarry;
-        memcpy(win, carry, ncarry);
-        size_t wlen = ncarry + b->n;
-        uint64_t base_off = next - ncarry;
-        next += b->n;
-        if (first) {
-            utf16 = want_utf16(s, win, wlen);
-            first = false;
-        }
-        uint64_t hi = b->last ? next : (next > overlap ? next - overlap : 0);
-        if (hi < acc) hi = acc;
-        for (uint64_t a = acc; a < hi && !stopping(s); a += STEP) {
-            uint64_t e = hi - a > STEP ? a + STEP : hi;
-            struct trawl_span sp = {
-                .base = win, .len = wlen, .base_off = base_off, .lo = a, .hi = e, .utf16 = utf16};
-            struct trawl_error err = {0};
-            if (trawl_matcher_scan(w->m, &sp, &err)) {
-                snprintf(err.where, sizeof(err.where), "%s", path);
-                report_err(s, &err);
-                ret = -1;
-                break;
-            }
-            if (trawl_matcher_nhits(w->m)) {
-                struct trawl_hit_origin o = {.file = path,
-                                             .base = win,
-                                             .len = wlen,
-                                             .base_off = base_off,
-                                             .line_at = (size_t)(a - base_off),
-                                             .line_base = lines + 1,
-                                             .timestamp = trawl_now_real(),
-                                             .job = s->o->job};
-                if (emit(w, &o)) ret = -1;
-            }
-            lines += trawl_count_lines(win + (a - base_off), (size_t)(e - a));
-            w->bytes += e - a;
-            if (s->o->progress) atomic_fetch_add(s->o->progress, e - a);
-            acc = e;
-        }
-        if (trawl_src_size(src) < 0) /* a live pipe: hand hits over now */
-            trawl_sinks_flush(s->o->sinks);
-        /* keep the tail: overlap + look-behind */
-        ncarry = wlen < r.carry ? wlen : r.carry;
-        memcpy(carry, win + wlen - ncarry, ncarry);
-        bool last = b->last, failed = b->failed;
-        struct trawl_error berr = b->err;
-        if (threaded) {
-            pthread_mutex_lock(&r.mu);
-            r.consumed++;
-            pthread_cond_broadcast(&r.cv);
-            pthread_mutex_unlock(&r.mu);
-        }
-        if (failed) {
-            report_err(s, &berr);
-            ret = -1;
-        }
-        if (last || ret || stopping(s)) break;
-    }
-    free(carry);
-join:
+    if (threaded && pthread_create(&th, NULL, reader_main, st)) st->threaded = threaded = false;
+    int ret = run_blocks(w, st, true);
     if (threaded) {
-        pthread_mutex_lock(&r.mu);
-        r.quit = 1;
-        pthread_cond_broadcast(&r.cv);
-        pthread_mutex_unlock(&r.mu);
+        pthread_mutex_lock(&st->mu);
+        st->quit = true;
+        pthread_cond_broadcast(&st->cv);
+        pthread_mutex_unlock(&st->mu);
         pthread_join(th, NULL);
     }
-out:
-    for (unsigned i = 0; i < NBLOCKS; i++)
-        free(r.b[i].mem);
-    pthread_mutex_destroy(&r.mu);
-    pthread_cond_destroy(&r.cv);
+    if (rw.m) { /* what the reader scanned counts as this worker's */
+        w->bytes += rw.bytes;
+        w->hits += rw.hits;
+        for (int t = 0; t < TRAWL_T_COUNT; t++)
+            w->by_type[t] += rw.by_type[t];
+        trawl_matcher_free(rw.m);
+        trawl_buf_free(&rw.ctx);
+    }
+    /* the reader is gone: the source is no longer read (helpers still
+     * scanning a block keep the stream alive, not the source) */
+    stream_release(st);
     return ret;
 }
 
@@ -646,6 +788,7 @@ static void *worker_main(void *arg)
             while (s->head < s->ntasks && stopping(s)) {
                 struct task t = s->tasks[s->head++];
                 if (t.m) release(t.m);
+                if (t.st) stream_release(t.st);
             }
             pthread_cond_broadcast(&s->cond);
             pthread_mutex_unlock(&s->lock);
@@ -656,6 +799,8 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&s->lock);
         if (t.m)
             scan_chunk(w, t.m, t.k);
+        else if (t.st)
+            scan_stream_helper(w, t.st);
         else
             scan_file(w, t.path);
         pthread_mutex_lock(&s->lock);
@@ -752,7 +897,7 @@ stop:
     }
 out:
     for (size_t i = 0; i < s.ntasks; i++)
-        if (!s.tasks[i].m) free((char *)s.tasks[i].path);
+        free((char *)s.tasks[i].path); /* NULL for chunks and stream blocks */
     free(s.tasks);
     free(ws);
     s.st.interrupted = opts->stop && *opts->stop;

@@ -223,7 +223,8 @@ struct trawl_scan_opts {
     unsigned threads;           /* workers; 0 = number of cores. A capture file spreads its
                                    flows over this many workers of its own (at most 64) */
     int utf16;                  /* -1: only for binary input (default), 0: off, 1: always */
-    size_t chunk_size;          /* split mapped files into chunks of this many bytes */
+    size_t chunk_size;          /* split mapped files into chunks of this many bytes; also
+                                   the block size of streams (gzip, pipes), at least 64 KiB */
     unsigned src_flags;         /* TRAWL_SRC_* */
     struct trawl_sinks *sinks;  /* where hits go (required) */
     trawl_scan_err_fn on_error; /* one call per problem, serialised */

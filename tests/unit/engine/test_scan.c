@@ -588,16 +588,25 @@ static void gzip_check(const uint8_t *text, size_t len, const struct trawl_buf *
 {
     const char *p = path_of(name);
     write_file(p, gz->data, gz->len);
+    /* 4 MiB blocks (default) and 64 KiB ones: with many small blocks the
+     * reader thread runs ahead, fills the ring and scans blocks itself
+     * (-j2), and idle workers scan blocks alongside (-j4) */
+    static const unsigned js[] = {1, 2, 4};
+    static const size_t blocks[] = {0, 64u << 10};
     for (int zlib = 0; zlib < 2; zlib++) {
-        for (unsigned j = 1; j <= 2; j++) {
-            struct run r;
-            scan(&p, 1, j, 0, zlib ? TRAWL_SRC_FORCE_ZLIB : 0, -1, &r);
-            cr_assert_eq(r.rc, 0, "%s: %s", name, r.errs.last);
-            char what[64];
-            snprintf(what, sizeof(what), "%s zlib=%d -j%u", name, zlib, j);
-            expect_items(&r, w, what);
-            cr_expect_eq(r.st.bytes, len, "%s", what);
-            out_free(&r.out);
+        for (size_t k = 0; k < 2; k++) {
+            for (size_t i = 0; i < 3; i++) {
+                struct run r;
+                scan(&p, 1, js[i], blocks[k], zlib ? TRAWL_SRC_FORCE_ZLIB : 0, -1, &r);
+                cr_assert_eq(r.rc, 0, "%s: %s", name, r.errs.last);
+                char what[80];
+                snprintf(what, sizeof(what), "%s zlib=%d -j%u block=%zu", name, zlib, js[i],
+                         blocks[k]);
+                expect_items(&r, w, what);
+                cr_expect_eq(r.st.bytes, len, "%s", what);
+                cr_expect_eq(r.st.hits, w->n, "%s", what);
+                out_free(&r.out);
+            }
         }
     }
     (void)text;
@@ -648,9 +657,11 @@ Test(scan, gzip_truncated)
     gz_member(text, len, &gz);
     const char *p = path_of("cut.gz");
     write_file(p, gz.data, gz.len * 2 / 3);
-    for (int zlib = 0; zlib < 2; zlib++) {
+    /* also -j2 with 64 KiB blocks, scanned out of order by two threads */
+    for (int v = 0; v < 4; v++) {
+        int zlib = v & 1;
         struct run r;
-        scan(&p, 1, 1, 0, zlib ? TRAWL_SRC_FORCE_ZLIB : 0, -1, &r);
+        scan(&p, 1, v < 2 ? 1 : 2, v < 2 ? 0 : 64u << 10, zlib ? TRAWL_SRC_FORCE_ZLIB : 0, -1, &r);
         cr_assert_lt(r.rc, 0);
         cr_assert_eq(r.errs.calls, 1, "errors: %d, last %s", r.errs.calls, r.errs.last);
         cr_expect(strstr(r.errs.last, p), "%s", r.errs.last);
