@@ -655,8 +655,12 @@ int trawl_netscan(const struct trawl_db *db, struct trawl_matcher *m, const char
     int r = trawl_pcap_open(path, 0, &pc, err);
     if (r) return r;
     struct trawl_netscan *ns;
-    struct trawl_netscan_opts o = {
-        .sinks = opts->sinks, .name = path, .job = opts->job, .threads = opts->threads};
+    struct trawl_netscan_opts o = {.sinks = opts->sinks,
+                                   .name = path,
+                                   .job = opts->job,
+                                   .threads = opts->threads,
+                                   .max_flows = opts->max_flows,
+                                   .stream_mem = opts->stream_mem};
     r = trawl_netscan_new(db, m, &o, &ns, err);
     if (r) {
         trawl_pcap_close(pc);

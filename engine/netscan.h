@@ -12,7 +12,9 @@ struct netscan_opts {
     struct trawl_sinks *sinks;
     const char *job;
     volatile sig_atomic_t *stop;
-    unsigned threads; /* workers for the capture's flows (<= 1: the calling thread alone) */
+    unsigned threads;   /* workers for the capture's flows (<= 1: the calling thread alone) */
+    uint32_t max_flows; /* caps as in trawl_netscan_opts (0 = default) */
+    uint64_t stream_mem;
 };
 
 struct netscan_stats {

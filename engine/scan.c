@@ -692,8 +692,12 @@ static bool gzip_holds_capture(const char *path, unsigned flags)
 static void scan_capture(struct worker *w, const char *path)
 {
     struct scan *s = w->s;
-    struct netscan_opts no = {
-        .sinks = s->o->sinks, .job = s->o->job, .stop = s->o->stop, .threads = s->threads};
+    struct netscan_opts no = {.sinks = s->o->sinks,
+                              .job = s->o->job,
+                              .stop = s->o->stop,
+                              .threads = s->threads,
+                              .max_flows = s->o->max_flows,
+                              .stream_mem = s->o->stream_mem};
     struct netscan_stats ns = {0};
     struct trawl_error err = {0};
     if (trawl_netscan(s->db, w->m, path, &no, &ns, &err)) report_err(s, &err);

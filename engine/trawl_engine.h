@@ -220,12 +220,14 @@ void trawl_sinks_free(struct trawl_sinks *s);
 typedef void (*trawl_scan_err_fn)(void *ud, const char *where, const char *msg);
 
 struct trawl_scan_opts {
-    unsigned threads;           /* workers; 0 = number of cores. A capture file spreads its
-                                   flows over this many workers of its own (at most 64) */
-    int utf16;                  /* -1: only for binary input (default), 0: off, 1: always */
-    size_t chunk_size;          /* split mapped files into chunks of this many bytes; also
-                                   the block size of streams (gzip, pipes), at least 64 KiB */
-    unsigned src_flags;         /* TRAWL_SRC_* */
+    unsigned threads;   /* workers; 0 = number of cores. A capture file spreads its
+                           flows over this many workers of its own (at most 64) */
+    int utf16;          /* -1: only for binary input (default), 0: off, 1: always */
+    size_t chunk_size;  /* split mapped files into chunks of this many bytes; also
+                           the block size of streams (gzip, pipes), at least 64 KiB */
+    unsigned src_flags; /* TRAWL_SRC_* */
+    uint32_t max_flows; /* captures: as trawl_netscan_opts (0 = default) */
+    uint64_t stream_mem;
     struct trawl_sinks *sinks;  /* where hits go (required) */
     trawl_scan_err_fn on_error; /* one call per problem, serialised */
     void *ud;

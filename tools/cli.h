@@ -3,6 +3,7 @@
 #define TRAWL_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* grep's convention */
@@ -33,5 +34,20 @@ int cli_usage_error(const char *sub, const char *fmt, ...) __attribute__((format
 
 /* Parses a positive integer option value; returns false on junk. */
 bool cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
+
+/* The capture caps shared by `scan` (pcap files) and `live`: --max-flows
+ * and --stream-mem, getopt codes CLI_OPT_MAX_FLOWS / CLI_OPT_STREAM_MEM.
+ * Stores the value and returns 0, or prints a usage error and returns 2. */
+#define CLI_OPT_MAX_FLOWS 0x100
+#define CLI_OPT_STREAM_MEM 0x101
+#define CLI_CAPS_HELP                                                                              \
+    "      --max-flows N     flow-table entries, all workers together (default 65536);\n"          \
+    "                        when full, a flow seen least recently (of a sample) is\n"             \
+    "                        ended early and counted as evicted\n"                                 \
+    "      --stream-mem MB   buffers for out-of-order TCP segments, all workers together\n"        \
+    "                        (default 64); when they run out, a flow holding one and seen\n"       \
+    "                        least recently is ended early\n"
+int cli_caps_opt(const char *sub, int c, const char *arg, uint32_t *max_flows,
+                 uint64_t *stream_mem);
 
 #endif

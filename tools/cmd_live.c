@@ -40,7 +40,7 @@ static const char help[] =
     "                        shared out. -j1 runs everything on the capture thread\n"
     "  -u, --user NAME       drop root privileges to NAME once the capture is open\n"
     "      --snaplen BYTES   bytes kept per packet (default 262144)\n"
-    "      --no-promisc      do not put the interface in promiscuous mode\n"
+    "      --no-promisc      do not put the interface in promiscuous mode\n" CLI_CAPS_HELP
     "      --stats SEC       statistics on stderr every SEC seconds (default 10, 0 = off):\n"
     "                        packets, bytes, hits, active flows, kernel drops, flows\n"
     "                        timed out and evicted (summed over the workers)\n"
@@ -210,6 +210,8 @@ int cmd_live(int argc, char **argv)
         {"max-tlp", required_argument, NULL, 'T'},
         {"redact", no_argument, NULL, 'R'},
         {"aggregate", required_argument, NULL, 'A'},
+        {"max-flows", required_argument, NULL, CLI_OPT_MAX_FLOWS},
+        {"stream-mem", required_argument, NULL, CLI_OPT_STREAM_MEM},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -217,6 +219,8 @@ int cmd_live(int argc, char **argv)
     const char *dbpath = NULL, *iface = NULL, *filter = NULL, *user = NULL;
     unsigned long snaplen = 0, stats_every = 10, v, threads = 0;
     bool promisc = true, quiet = false;
+    uint32_t caps_flows = 0;
+    uint64_t caps_mem = 0;
     struct cli_sinks cs;
     cli_sinks_init(&cs);
     int c, r;
@@ -258,6 +262,10 @@ int cmd_live(int argc, char **argv)
         case 'R':
         case 'A':
             if ((r = cli_sinks_opt(&cs, "live", c, optarg))) return r;
+            break;
+        case CLI_OPT_MAX_FLOWS:
+        case CLI_OPT_STREAM_MEM:
+            if ((r = cli_caps_opt("live", c, optarg, &caps_flows, &caps_mem))) return r;
             break;
         case 'q':
             quiet = true;
@@ -304,8 +312,12 @@ int cmd_live(int argc, char **argv)
         long nc = sysconf(_SC_NPROCESSORS_ONLN);
         threads = nc > 0 ? (unsigned long)nc : 1;
     }
-    struct trawl_netscan_opts no = {
-        .sinks = cs.sinks, .name = iface, .db_id = lv.ids[0], .threads = (unsigned)threads};
+    struct trawl_netscan_opts no = {.sinks = cs.sinks,
+                                    .name = iface,
+                                    .db_id = lv.ids[0],
+                                    .threads = (unsigned)threads,
+                                    .max_flows = caps_flows,
+                                    .stream_mem = caps_mem};
     if (trawl_netscan_new(lv.db, lv.m, &no, &lv.ns, &err)) {
         print_err(&err);
         goto out;

@@ -43,6 +43,7 @@ static const char help[] =
     "      --utf16 MODE      auto (binary input only; default), on, off\n"
     "      --chunk MB        split large files into chunks of MB megabytes, and read gzip\n"
     "                        and pipes in blocks of that size (default 4)\n"
+    "  capture files (pcap, pcapng):\n" CLI_CAPS_HELP
     "  -q, --quiet           no summary or progress on stderr\n"
     "      --progress        force the progress line even when stderr is not a terminal\n"
     "  -h, --help            this help\n"
@@ -116,6 +117,8 @@ int cmd_scan(int argc, char **argv)
         {"max-tlp", required_argument, NULL, 'T'},
         {"redact", no_argument, NULL, 'R'},
         {"aggregate", required_argument, NULL, 'A'},
+        {"max-flows", required_argument, NULL, CLI_OPT_MAX_FLOWS},
+        {"stream-mem", required_argument, NULL, CLI_OPT_STREAM_MEM},
         {NULL, 0, NULL, 0},
     };
     struct trawl_scan_opts so;
@@ -159,6 +162,10 @@ int cmd_scan(int argc, char **argv)
             if (!cli_parse_uint(optarg, 1 << 20, &v) || !v)
                 return cli_usage_error("scan", "--chunk needs a size in MB");
             so.chunk_size = (size_t)v << 20;
+            break;
+        case CLI_OPT_MAX_FLOWS:
+        case CLI_OPT_STREAM_MEM:
+            if ((r = cli_caps_opt("scan", c, optarg, &so.max_flows, &so.stream_mem))) return r;
             break;
         case 'q':
             quiet = true;

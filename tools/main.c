@@ -89,6 +89,21 @@ bool cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
     return true;
 }
 
+int cli_caps_opt(const char *sub, int c, const char *arg, uint32_t *max_flows, uint64_t *stream_mem)
+{
+    unsigned long v;
+    if (c == CLI_OPT_MAX_FLOWS) {
+        if (!cli_parse_uint(arg, 1ul << 24, &v) || !v)
+            return cli_usage_error(sub, "--max-flows needs a count from 1 to 16777216");
+        *max_flows = (uint32_t)v;
+    } else {
+        if (!cli_parse_uint(arg, 65536, &v) || !v)
+            return cli_usage_error(sub, "--stream-mem needs a size in MB from 1 to 65536");
+        *stream_mem = (uint64_t)v << 20;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {

@@ -31,6 +31,36 @@ check "the DNS query after the flood is found" \
     "$(head -c 300 "$TMP/hits.jsonl")"
 check "the indicator split across segments after the flood is found" \
     'grep -q "\"value\":\"split-across.trawl-test.com\"" "$TMP/hits.jsonl"' "missing"
+# the caps from the command line
+"$BIN" scan -d "$TMP/db.tdb" --max-flows 1000 -o "$TMP/caps.jsonl" "$TMP/flood.pcap" 2>"$TMP/caps.err"
+rc=$?
+check "--max-flows 1000: exit 0, the flood is evicted" \
+    '[ $rc -eq 0 ] && grep -qE "flows \([0-9]+ timed out, [0-9]{6} evicted\)" "$TMP/caps.err"' \
+    "exit $rc: $(tail -2 "$TMP/caps.err")"
+check "--max-flows 1000: the DNS query after the flood is still found" \
+    'grep -q "dns-ioc.trawl-test.net" "$TMP/caps.jsonl"' "missing"
+"$MK" ooo 200 "$TMP/ooo.pcap" || exit 1
+for j in 1 2; do
+    "$BIN" scan -d "$TMP/db.tdb" -j$j -o "$TMP/ooo.jsonl" "$TMP/ooo.pcap" 2>"$TMP/ooo.err"
+    n=$(grep -c split-across "$TMP/ooo.jsonl")
+    check "200 flows out of order, -j$j: every split indicator found, none evicted" \
+        '[ "$n" = 200 ] && grep -q "0 evicted" "$TMP/ooo.err"' "$n hits; $(tail -1 "$TMP/ooo.err")"
+    "$BIN" scan -d "$TMP/db.tdb" -j$j --stream-mem 1 -o "$TMP/ooo.jsonl" "$TMP/ooo.pcap" \
+        2>"$TMP/ooo.err"
+    rc=$?
+    n=$(grep -c split-across "$TMP/ooo.jsonl")
+    # 1 MiB holds 16 buffers of 64 KiB: the flows beyond are ended early
+    check "--stream-mem 1, -j$j: 16 flows reassembled, the others evicted" \
+        '[ $rc -eq 0 ] && [ "$n" = 16 ] && grep -q "184 evicted" "$TMP/ooo.err"' \
+        "exit $rc, $n hits; $(tail -1 "$TMP/ooo.err")"
+done
+for bad in "--max-flows 0" "--max-flows x" "--stream-mem 0" "--stream-mem 70000"; do
+    # shellcheck disable=SC2086
+    "$BIN" scan -d "$TMP/db.tdb" $bad "$TMP/ooo.pcap" >/dev/null 2>"$TMP/bad.err"
+    rc=$?
+    check "scan $bad: usage error, exit 2" '[ $rc -eq 2 ] && grep -q "needs" "$TMP/bad.err"' \
+        "exit $rc: $(cat "$TMP/bad.err")"
+done
 echo "peak RSS: ${rss} KB for $N flows"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -6,7 +6,11 @@
  *   mkpcap part N OUT  DNS queries from source port 1000+N for
  *                      alpha-ioc.trawl-test.net and beta-ioc.trawl-test.net
  *   mkpcap flood N OUT N SYNs of N distinct flows (a SYN flood), then the
- *                      DNS query and the split indicator of "main" */
+ *                      DNS query and the split indicator of "main"
+ *   mkpcap ooo N OUT   N TCP flows whose client sends its second segment
+ *                      first: every flow's second segment, then every first
+ *                      one, so N out-of-order buffers are held at once; the
+ *                      split indicator of "main" crosses the two segments */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,9 +123,13 @@ static void tcp_flow(uint32_t cli, uint16_t cport, uint32_t srv, uint16_t sport,
 
 int main(int argc, char **argv)
 {
-    if (argc < 3 || (strcmp(argv[1], "main") &&
-                     ((strcmp(argv[1], "part") && strcmp(argv[1], "flood")) || argc < 4))) {
-        fprintf(stderr, "usage: mkpcap main OUT | mkpcap part N OUT | mkpcap flood N OUT\n");
+    if (argc < 3 ||
+        (strcmp(argv[1], "main") &&
+         ((strcmp(argv[1], "part") && strcmp(argv[1], "flood") && strcmp(argv[1], "ooo")) ||
+          argc < 4))) {
+        fprintf(
+            stderr,
+            "usage: mkpcap main OUT | mkpcap part N OUT | mkpcap flood N OUT | mkpcap ooo N OUT\n");
         return 2;
     }
     const char *path = argv[argc - 1];
@@ -155,6 +163,28 @@ int main(int argc, char **argv)
         static const char *const split[] = {"first segment ends in split-across.traw",
                                             "l-test.com and the second goes on"};
         tcp_flow(ip(10, 9, 0, 4), 40004, ip(10, 9, 0, 99), 4444, split, 2);
+    } else if (!strcmp(argv[1], "ooo")) {
+        long n = atol(argv[2]);
+        static const char s1[] = "first segment ends in split-across.traw",
+                          s2[] = "l-test.com and the second goes on";
+        uint32_t srv = ip(10, 9, 0, 99), cs = 1001, ss = 5001;
+        for (long i = 0; i < n; i++) { /* handshakes */
+            uint32_t cli = ip(10, 8, (int)(i >> 8 & 255), (int)(i & 255));
+            uint16_t cp = (uint16_t)(20000 + i % 40000);
+            frame(cli, srv, cp, 4444, 6, cs - 1, 0, 0x02, "", 0);
+            frame(srv, cli, 4444, cp, 6, ss - 1, cs, 0x12, "", 0);
+            frame(cli, srv, cp, 4444, 6, cs, ss, 0x10, "", 0);
+        }
+        for (int half = 1; half >= 0; half--)
+            for (long i = 0; i < n; i++) {
+                uint32_t cli = ip(10, 8, (int)(i >> 8 & 255), (int)(i & 255));
+                uint16_t cp = (uint16_t)(20000 + i % 40000);
+                if (half)
+                    frame(cli, srv, cp, 4444, 6, cs + (uint32_t)strlen(s1), ss, 0x18, s2,
+                          strlen(s2));
+                else
+                    frame(cli, srv, cp, 4444, 6, cs, ss, 0x18, s1, strlen(s1));
+            }
     } else {
         uint16_t sport = (uint16_t)(1000 + atoi(argv[2]));
         dns_query(ip(10, 9, 0, 7), sport, "alpha-ioc.trawl-test.net");

@@ -77,7 +77,8 @@ hasnt() { ! grep -q -F -- "$2" "$1"; }
 
 cd "$TMP" || exit 2
 chmod 755 "$TMP" # --user nobody reads the database for reloads
-"$MKPCAP" main main.pcap && "$MKPCAP" part 1 part1.pcap && "$MKPCAP" part 2 part2.pcap || exit 2
+"$MKPCAP" main main.pcap && "$MKPCAP" part 1 part1.pcap && "$MKPCAP" part 2 part2.pcap &&
+    "$MKPCAP" ooo 200 ooo.pcap || exit 2
 printf '%s\n' dns-ioc.trawl-test.net http-ioc.trawl-test.org 45.77.10.99 \
     split-across.trawl-test.com >main.txt
 printf '%s\n' alpha-ioc.trawl-test.net >a.txt
@@ -163,6 +164,24 @@ stop
 check "workers: -j1 runs on the capture thread" "$(head -1 one.err)" has one.err "1 worker(s)"
 check "workers: -j1 and -j3 find the same hits" "$(diff <(hitkeys main.jsonl) <(hitkeys one.jsonl) | head -4)" \
     eval '[ -s one.jsonl ] && cmp -s <(hitkeys main.jsonl) <(hitkeys one.jsonl)'
+
+# ---- capture caps from the command line -----------------------------------------------
+# 200 flows each holding an out-of-order segment; 1 MB of stream buffers holds 16 of them
+start caps -d main.tdb -j 2 --stats 0 --stream-mem 1 --max-flows 100000
+replay ooo.pcap
+wait_for caps.jsonl split-across 30
+sleep 0.5
+stop
+ncaps=$(grep -c '"value":"split-across.trawl-test.com"' caps.jsonl)
+check "caps: --stream-mem 1 keeps some reassembled flows, not all 200" "$ncaps hits" \
+    [ "$ncaps" -gt 0 -a "$ncaps" -lt 200 ]
+check "caps: flows ended early are counted as evicted" "$(tail -2 caps.err)" \
+    grep -qE 'flows: [0-9]+ timed out, [1-9][0-9]* evicted' caps.err
+if ip netns exec "$NS" "$TRAWL" live -d main.tdb -i vA --max-flows 0 -q 2>caps0.err; then
+    notok "caps: --max-flows 0 is a usage error" "exit 0"
+else
+    check "caps: --max-flows 0 is a usage error" "$(cat caps0.err)" has caps0.err "--max-flows needs"
+fi
 
 # ---- SIGHUP reload: part 1 with database A, part 2 with database B -------------------
 cp a.tdb live.tdb
