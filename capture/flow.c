@@ -435,6 +435,29 @@ void trawl_flows_expire(struct trawl_flows *ft, int64_t now_ns)
     sweep(ft, now_ns, ft->hwm);
 }
 
+void trawl_flows_each_idle(struct trawl_flows *ft, int64_t from_ns, int64_t before_ns,
+                           void (*fn)(void *ud, const struct trawl_flow_end *v), void *ud)
+{
+    struct trawl_flow_end v;
+    memset(&v, 0, sizeof(v));
+    v.reason = -1;
+    for (uint32_t i = 0; i < ft->hwm; i++) {
+        if (ft->idle_at[i] == INT64_MAX) continue; /* unused: no need to touch the entry */
+        struct flow *f = F(ft, i);
+        if (!f->used || f->last_ts < from_ns || f->last_ts >= before_ns) continue;
+        v.flow_id = f->id;
+        v.user = user_area(f);
+        v.key = f->key;
+        v.client_is_lo = f->client_is_lo;
+        memcpy(v.pkts, f->pkts, sizeof(v.pkts));
+        memcpy(v.bytes, f->bytes, sizeof(v.bytes));
+        memcpy(v.first_pkt, f->first_pkt, sizeof(v.first_pkt));
+        v.first_ts = f->first_ts;
+        v.last_ts = f->last_ts;
+        fn(ud, &v);
+    }
+}
+
 void trawl_flows_flush(struct trawl_flows *ft)
 {
     for (uint32_t i = 0; i < ft->hwm && ft->st.active; i++)

@@ -415,6 +415,14 @@ void trawl_flows_prefetch_flow(const struct trawl_flows *ft, uint64_t hash);
  * traffic). */
 void trawl_flows_expire(struct trawl_flows *ft, int64_t now_ns);
 
+/* Calls fn for every flow whose last packet came at a time in [from_ns,
+ * before_ns), with the fields of an end record (no chunks; reason unset):
+ * the flow goes on. Successive calls with adjacent ranges visit a flow once
+ * per pause in its traffic (live capture: see netscan.c). fn must not call
+ * into the table. */
+void trawl_flows_each_idle(struct trawl_flows *ft, int64_t from_ns, int64_t before_ns,
+                           void (*fn)(void *ud, const struct trawl_flow_end *v), void *ud);
+
 /* Ends every flow (on_end with TRAWL_FLOW_END_FLUSH), in table order. */
 void trawl_flows_flush(struct trawl_flows *ft);
 

@@ -59,6 +59,9 @@
 #define MAX_LANES 64           /* workers of one capture at most */
 #define BATCH 16               /* packets decoded ahead, their flow entries prefetched */
 #define SLOT 2048              /* frames up to this size are copied into the batch */
+#define EARLY 4                /* hits of a held tail reported early, per direction */
+#define LOOKAHEAD 2            /* bytes after a hit that its boundary rules read */
+#define PAUSE_NS 1000000000LL  /* live: a flow this long without packets has paused */
 
 /* Per flow, in the flow table's user area. What every packet touches comes
  * first, in the two cache lines the flow table prefetches with the entry
@@ -66,6 +69,9 @@
 struct dirstate {
     struct trawl_proto_dir proto;
     uint16_t ncarry;
+    uint8_t nearly;    /* entries of early[] (prompt mode) */
+    uint8_t early_gen; /* the lane's dbgen when they were recorded */
+    bool settled;      /* the tail held now has been looked at (settle) */
     uint64_t acc;      /* stream offset accepted up to */
     uint64_t end;      /* stream offset after the carried bytes */
     uint64_t last_pkt; /* packet that delivered the latest bytes */
@@ -78,6 +84,11 @@ struct flowstate {
     /* packet numbers per direction, for address hits */
     uint64_t pkts[2][PKT_LIST];
     uint8_t carry[2][CARRY];
+    /* hits in the held tail reported early (settle), not to be sent again */
+    struct early {
+        uint64_t offset;
+        uint32_t ioc;
+    } early[2][EARLY];
 };
 _Static_assert(offsetof(struct flowstate, pkts) <= 128, "hot flow state fits two lines");
 
@@ -99,7 +110,10 @@ struct netlane {
     struct trawl_flows *ft;
     struct trawl_flow_pkt fp;
     size_t overlap;
-    uint8_t *win; /* carry + chunk */
+    bool prompt;        /* live: see trawl_netscan_opts.prompt */
+    uint8_t dbgen;      /* bumped on each database swap */
+    int64_t settled_to; /* flows paused before this time were settled */
+    uint8_t *win;       /* carry + chunk */
     size_t wincap;
     /* the packet being handled; its addresses are formatted into meta only
      * when it has a hit (formatting them for every packet cost ~10%) */
@@ -111,6 +125,7 @@ struct netlane {
 
 struct trawl_netscan {
     const char *path;
+    bool prompt;
     atomic_int failed;
     bool oom; /* a packet could not be handed to its lane */
     uint64_t packets;
@@ -180,12 +195,44 @@ static void scan_span(struct netlane *ns, const uint8_t *base, size_t len, uint6
     trawl_matcher_clear(ns->m);
 }
 
-/* In-order bytes of one direction: window = carry + chunk. */
+static bool early_has(const struct early *e, unsigned n, const struct trawl_hit *h)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (e[i].offset == h->offset && e[i].ioc == h->ioc) return true;
+    return false;
+}
+
+/* scan_span for a direction with hits reported early: those are found
+ * again here and dropped. Returns how many early hits lie at or after hi
+ * (moved to the front of early): they stay recorded. */
+static unsigned scan_stream_span(struct netlane *ns, struct dirstate *d, struct early *early,
+                                 const uint8_t *base, size_t len, uint64_t base_off, uint64_t hi)
+{
+    struct trawl_span sp = {.base = base, .len = len, .base_off = base_off, .lo = d->acc, .hi = hi};
+    struct trawl_error err = {0};
+    if (hi > d->acc && trawl_matcher_scan(ns->m, &sp, &err) == 0) {
+        size_t n = trawl_matcher_nhits(ns->m), k = 0;
+        struct trawl_hit *h = trawl_matcher_hits(ns->m);
+        for (size_t i = 0; i < n; i++)
+            if (!early_has(early, d->nearly, &h[i])) h[k++] = h[i];
+        trawl_matcher_truncate(ns->m, k);
+        emit(ns, base, len, base_off);
+    }
+    trawl_matcher_clear(ns->m);
+    unsigned keep = 0;
+    for (unsigned i = 0; i < d->nearly; i++)
+        if (early[i].offset >= hi) early[keep++] = early[i];
+    return keep;
+}
+
+/* In-order bytes of one direction: window = carry + chunk. early: the
+ * direction's early hits (prompt mode). */
 static void stream_bytes(struct netlane *ns, struct dirstate *d, uint8_t *carry,
-                         const struct trawl_flow_chunk *c, bool final)
+                         struct early *early, const struct trawl_flow_chunk *c, bool final)
 {
     if (c && (c->gap || c->offset != d->end)) { /* lost bytes: start over after the gap */
         d->ncarry = 0;
+        d->nearly = 0;
         d->acc = d->end = c->offset;
     }
     size_t add = c ? c->len : 0;
@@ -207,8 +254,14 @@ static void stream_bytes(struct netlane *ns, struct dirstate *d, uint8_t *carry,
     d->end += add;
     uint64_t hi = final ? d->end : (d->end > ns->overlap ? d->end - ns->overlap : 0);
     if (hi < d->acc) hi = d->acc;
-    scan_span(ns, ns->win, need, base_off, d->acc, hi);
+    unsigned still = 0; /* early hits not reached yet */
+    if (d->nearly && d->early_gen == ns->dbgen)
+        still = scan_stream_span(ns, d, early, ns->win, need, base_off, hi);
+    else
+        scan_span(ns, ns->win, need, base_off, d->acc, hi);
+    d->nearly = (uint8_t)still;
     d->acc = hi;
+    d->settled = false;
     size_t keep = need < CARRY ? need : CARRY;
     memcpy(carry, ns->win + need - keep, keep);
     d->ncarry = (uint16_t)keep;
@@ -236,6 +289,17 @@ static void on_field(void *ud, const char *field, const char *value, size_t len)
     ns->meta.field = NULL;
 }
 
+/* The address hits of one direction (meta set by the caller). */
+static void addr_hits(struct netlane *ns, const uint8_t *src, const uint8_t *dst)
+{
+    for (int side = 0; side < 2; side++) {
+        ns->meta.field = side ? "ip.dst" : "ip.src";
+        trawl_matcher_match_addr(ns->m, side ? dst : src, 0);
+        emit(ns, NULL, 0, 0);
+    }
+    ns->meta.field = NULL;
+}
+
 /* A flow ends: the tail of each direction, then its address hits. */
 static void on_end(void *ud, const struct trawl_flow_end *e)
 {
@@ -253,34 +317,81 @@ static void on_end(void *ud, const struct trawl_flow_end *e)
         if (e->key.proto == 6) {
             for (unsigned i = 0; i < e->nchunks; i++)
                 if (e->chunks[i].dir == dir)
-                    stream_bytes(ns, &f->dir[dir], f->carry[dir], &e->chunks[i], false);
+                    stream_bytes(ns, &f->dir[dir], f->carry[dir], f->early[dir], &e->chunks[i],
+                                 false);
             ns->meta.packet = f->dir[dir].last_pkt;
-            stream_bytes(ns, &f->dir[dir], f->carry[dir], NULL, true);
+            stream_bytes(ns, &f->dir[dir], f->carry[dir], f->early[dir], NULL, true);
             trawl_proto_dir_end(ns->proto, &f->dir[dir].proto);
         }
-        if (!e->pkts[dir]) continue;
+        if (!e->pkts[dir] || ns->prompt) continue; /* prompt: sent at first sight */
         /* addresses: once per flow and direction */
         ns->meta.packet = e->first_pkt[dir];
         ns->meta.pcap_ts = (double)e->first_ts / 1e9;
         ns->meta.npackets = e->pkts[dir];
         ns->meta.packet_list = f->pkts[dir];
         ns->meta.npacket_list = f->npkts[dir];
-        for (int side = 0; side < 2; side++) {
-            ns->meta.field = side ? "ip.dst" : "ip.src";
-            const uint8_t *a = (side == 0) == up ? client : server;
-            trawl_matcher_match_addr(ns->m, a, 0);
-            emit(ns, NULL, 0, 0);
-        }
-        ns->meta.field = NULL;
+        addr_hits(ns, up ? client : server, up ? server : client);
         ns->meta.npackets = 0;
         ns->meta.packet_list = NULL;
         ns->meta.npacket_list = 0;
     }
 }
 
+/* Live capture (prompt mode), for a flow without packets since before the
+ * last tick: the bytes each TCP direction holds back in its carry (the
+ * last `overlap` bytes, kept in case an indicator goes on in the next
+ * segment) are scanned as they are. A hit is sent now when the bytes its
+ * boundary rules read after it are all there; it is recorded, and dropped
+ * when the carry is scanned again with more bytes or at the flow's end.
+ * Hits that touch the end of the held bytes still wait. */
+static void settle(void *ud, const struct trawl_flow_end *v)
+{
+    struct netlane *ns = ud;
+    struct flowstate *f = v->user;
+    if (v->key.proto != 6) return;
+    const uint8_t *client = v->client_is_lo ? v->key.lo : v->key.hi;
+    const uint8_t *server = v->client_is_lo ? v->key.hi : v->key.lo;
+    uint16_t cport = v->client_is_lo ? v->key.plo : v->key.phi;
+    uint16_t sport = v->client_is_lo ? v->key.phi : v->key.plo;
+    for (int dir = 0; dir < 2; dir++) {
+        struct dirstate *d = &f->dir[dir];
+        if (d->settled || d->acc >= d->end || !d->ncarry) continue;
+        d->settled = true;
+        if (d->early_gen != ns->dbgen) d->nearly = 0;
+        bool up = dir == TRAWL_DIR_TO_SERVER;
+        set_meta(ns, up ? client : server, up ? cport : sport, up ? server : client,
+                 up ? sport : cport, v->key.proto, f->id, (uint8_t)dir);
+        ns->meta.packet = d->last_pkt;
+        ns->meta.pcap_ts = (double)v->last_ts / 1e9;
+        uint64_t base_off = d->end - d->ncarry;
+        struct trawl_span sp = {.base = f->carry[dir],
+                                .len = d->ncarry,
+                                .base_off = base_off,
+                                .lo = d->acc,
+                                .hi = d->end};
+        struct trawl_error err = {0};
+        if (trawl_matcher_scan(ns->m, &sp, &err) == 0) {
+            size_t n = trawl_matcher_nhits(ns->m), k = 0;
+            struct trawl_hit *h = trawl_matcher_hits(ns->m);
+            for (size_t i = 0; i < n; i++) {
+                if (h[i].offset + h[i].len + LOOKAHEAD > d->end) continue; /* undecided */
+                if (early_has(f->early[dir], d->nearly, &h[i])) continue;  /* sent before */
+                if (d->nearly == EARLY) continue; /* no room to record it: it waits */
+                f->early[dir][d->nearly++] = (struct early){h[i].offset, h[i].ioc};
+                h[k++] = h[i];
+            }
+            d->early_gen = ns->dbgen;
+            trawl_matcher_truncate(ns->m, k);
+            emit(ns, f->carry[dir], d->ncarry, base_off);
+        }
+        trawl_matcher_clear(ns->m);
+    }
+}
+
 static void set_matcher(struct netlane *ns, const struct trawl_db *db, struct trawl_matcher *m,
                         const char *db_id)
 {
+    ns->dbgen++;
     ns->db = db;
     ns->m = m;
     ns->db_id = db_id;
@@ -311,6 +422,8 @@ static int lane_new(struct trawl_netscan *ns, const struct trawl_db *db, struct 
     l->path = o->name;
     l->job = o->job;
     l->failed = &ns->failed;
+    l->prompt = o->prompt;
+    l->settled_to = INT64_MIN;
     set_matcher(l, db, m, o->db_id);
     uint32_t flows = o->max_flows ? o->max_flows : MAX_FLOWS;
     uint64_t mem = o->stream_mem ? o->stream_mem : STREAM_MEM;
@@ -341,6 +454,7 @@ void netlane_packet(struct netlane *ns, const struct trawl_decoded *dp, uint64_t
     ns->meta.packet = index;
     ns->meta.pcap_ts = (double)ts_ns / 1e9;
     set_meta(ns, dp->src, dp->sport, dp->dst, dp->dport, dp->proto, f->id, fp->dir);
+    if (ns->prompt && fp->new_dir) addr_hits(ns, dp->src, dp->dst);
     for (unsigned i = 0; i < fp->nchunks; i++) {
         const struct trawl_flow_chunk *c = &fp->chunks[i];
         if (dp->proto == 6) {
@@ -350,7 +464,7 @@ void netlane_packet(struct netlane *ns, const struct trawl_decoded *dp, uint64_t
             ds->last_pkt = index;
             uint16_t dport = c->dir == fp->dir ? dp->dport : dp->sport;
             trawl_proto_tcp(ns->proto, &ds->proto, dport, c, on_field, ns);
-            stream_bytes(ns, ds, f->carry[c->dir], c, false);
+            stream_bytes(ns, ds, f->carry[c->dir], f->early[c->dir], c, false);
             if (c->dir != fp->dir)
                 set_meta(ns, dp->src, dp->sport, dp->dst, dp->dport, dp->proto, f->id, fp->dir);
         } else if (dp->proto == 17) {
@@ -374,6 +488,11 @@ void netlane_prefetch_flow(struct netlane *l, uint64_t h)
 void netlane_expire(struct netlane *l, int64_t now_ns)
 {
     trawl_flows_expire(l->ft, now_ns);
+    if (!l->prompt) return;
+    int64_t before = now_ns - PAUSE_NS;
+    if (before <= l->settled_to) return;
+    trawl_flows_each_idle(l->ft, l->settled_to, before, settle, l);
+    l->settled_to = before;
 }
 
 void netlane_flush(struct netlane *l)
@@ -422,6 +541,7 @@ int trawl_netscan_new(const struct trawl_db *db, struct trawl_matcher *m,
     struct trawl_netscan *ns = calloc(1, sizeof(*ns));
     if (!ns) return trawl_error_set(err, TRAWL_ENOMEM, o->name, "out of memory");
     ns->path = o->name;
+    ns->prompt = o->prompt;
     unsigned n = o->threads > MAX_LANES ? MAX_LANES : o->threads ? o->threads : 1;
     ns->lanes = calloc(n, sizeof(*ns->lanes));
     int r = ns->lanes && trawl_decode_new(NULL, &ns->dec) == 0 ? 0 : TRAWL_ENOMEM;
@@ -541,13 +661,24 @@ static int ret(struct trawl_netscan *ns, int why)
     return why;
 }
 
-/* A tick returns without waiting for the lanes: only what they hold goes. */
+static int64_t wall_ns(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+/* A tick returns without waiting for the lanes: only what they hold goes.
+ * In prompt mode the lanes also end idle flows and settle paused ones. */
 static int tick(struct trawl_netscan *ns)
 {
-    if (ns->pool)
+    if (ns->pool) {
         netpool_kick(ns->pool);
-    else
+        if (ns->prompt) netpool_expire(ns->pool, wall_ns());
+    } else {
         run_batch(ns);
+        if (ns->prompt) netlane_expire(ns->lanes[0], wall_ns());
+    }
     return TRAWL_NETSCAN_TICK;
 }
 
@@ -581,15 +712,13 @@ int trawl_netscan_run(struct trawl_netscan *ns, struct trawl_pcap *pc,
         if (rc < 0) return ret(ns, err->code ? err->code : TRAWL_EFORMAT);
         /* rc == 2: a live capture was idle: what was read goes now, and flows
          * idle past their timeout end */
-        struct timespec now;
-        clock_gettime(CLOCK_REALTIME, &now);
-        int64_t now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+        int64_t now_ns = wall_ns();
         if (ns->pool) {
             netpool_kick(ns->pool);
             netpool_expire(ns->pool, now_ns);
         } else {
             run_batch(ns);
-            trawl_flows_expire(ns->lanes[0]->ft, now_ns);
+            netlane_expire(ns->lanes[0], now_ns);
         }
         if (deadline > 0 && mono() >= deadline) return TRAWL_NETSCAN_TICK;
     }

@@ -286,6 +286,13 @@ struct trawl_netscan_opts {
      * bytes (0 = 64 MiB). */
     uint32_t max_flows;
     uint64_t stream_mem;
+    /* Live capture: report as soon as the hit is known. The address hits of
+     * a flow are sent at its first packet in each direction (without the
+     * packet count and list, which only the flow's end knows), and the
+     * bytes a TCP direction holds back in case an indicator goes on in the
+     * next segment are scanned once the flow has paused for a second (hits
+     * whose boundary is already decided are sent then, and not again). */
+    bool prompt;
 };
 
 struct trawl_netscan_stats {

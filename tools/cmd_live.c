@@ -317,7 +317,8 @@ int cmd_live(int argc, char **argv)
                                     .db_id = lv.ids[0],
                                     .threads = (unsigned)threads,
                                     .max_flows = caps_flows,
-                                    .stream_mem = caps_mem};
+                                    .stream_mem = caps_mem,
+                                    .prompt = true};
     if (trawl_netscan_new(lv.db, lv.m, &no, &lv.ns, &err)) {
         print_err(&err);
         goto out;

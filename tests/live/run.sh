@@ -165,6 +165,32 @@ check "workers: -j1 runs on the capture thread" "$(head -1 one.err)" has one.err
 check "workers: -j1 and -j3 find the same hits" "$(diff <(hitkeys main.jsonl) <(hitkeys one.jsonl) | head -4)" \
     eval '[ -s one.jsonl ] && cmp -s <(hitkeys main.jsonl) <(hitkeys one.jsonl)'
 
+# ---- prompt: hits while the flows are still open -----------------------------------------
+# The TLS and HTTP flows of main.pcap never end (no FIN). The address hit comes at the
+# flow's first packet; the Host line lies in the bytes a stream holds back (its last
+# `overlap` bytes) and comes once the flow has paused for a second. The final flush
+# must not send either again.
+start prompt -d main.tdb -j 2 --stats 0
+replay main.pcap
+t0=$(date +%s)
+wait_for prompt.jsonl '"value":"45.77.10.99"' 30
+wait_for prompt.jsonl '"value":"http-ioc.trawl-test.org"' 50
+wait_for prompt.jsonl '"value":"split-across.trawl-test.com"' 50
+t1=$(date +%s)
+cp prompt.jsonl prompt-open.jsonl
+stop
+check "prompt: the address hit is sent while its flow is open" "$(head -c 300 prompt-open.jsonl)" \
+    grep -q '"value":"45.77.10.99".*"field":"ip.dst"' prompt-open.jsonl
+check "prompt: a hit in the held-back tail of a paused stream is sent while it is open" \
+    "$(head -c 300 prompt-open.jsonl)" grep -q '"value":"http-ioc.trawl-test.org"' prompt-open.jsonl
+check "prompt: ... within a few seconds" "$((t1 - t0)) s" [ $((t1 - t0)) -le 4 ]
+for v in 45.77.10.99 http-ioc.trawl-test.org split-across.trawl-test.com; do
+    n=$(grep -c "\"value\":\"$v\"" prompt.jsonl)
+    want=1
+    [ "$v" = 45.77.10.99 ] && want=2 # ip.dst to the server, ip.src of its replies
+    check "prompt: $v is not sent again when the flows end" "$n hits" [ "$n" = "$want" ]
+done
+
 # ---- capture caps from the command line -----------------------------------------------
 # 200 flows each holding an out-of-order segment; 1 MB of stream buffers holds 16 of them
 start caps -d main.tdb -j 2 --stats 0 --stream-mem 1 --max-flows 100000

@@ -483,6 +483,57 @@ Test(flow, udp_and_timeouts)
     coll_free(&c);
 }
 
+struct idle_seen {
+    int n;
+    uint64_t ids[16];
+    int64_t last[16];
+};
+
+static void on_idle(void *ud, const struct trawl_flow_end *v)
+{
+    struct idle_seen *s = ud;
+    cr_assert_lt(s->n, 16);
+    cr_assert_not_null(v->user);
+    s->ids[s->n] = v->flow_id;
+    s->last[s->n++] = v->last_ts;
+}
+
+/* trawl_flows_each_idle visits the flows whose last packet falls in the
+ * range, once per pause when the ranges follow each other, and ends none. */
+Test(flow, each_idle_visits_paused_flows_once)
+{
+    struct coll c;
+    struct trawl_flows *ft = table(&c, 0, 0, 0);
+    now = 1000;
+    udp(ft, &c, "10.3.0.1", "10.0.0.53", 1000, 53, "a"); /* t = 1000 */
+    now = 2000;
+    udp(ft, &c, "10.3.0.2", "10.0.0.53", 1000, 53, "b"); /* t = 2000 */
+    now = 3000;
+    udp(ft, &c, "10.3.0.3", "10.0.0.53", 1000, 53, "c"); /* t = 3000 */
+    struct idle_seen s = {0};
+    trawl_flows_each_idle(ft, INT64_MIN, 2500, on_idle, &s);
+    cr_assert_eq(s.n, 2, "paused before 2500: %d", s.n);
+    cr_assert(s.last[0] < 2500 && s.last[1] < 2500);
+    /* the next range: only the third flow; the first two are not seen again */
+    memset(&s, 0, sizeof(s));
+    trawl_flows_each_idle(ft, 2500, 4000, on_idle, &s);
+    cr_assert_eq(s.n, 1);
+    cr_assert_eq(s.last[0], 3000);
+    /* the first flow speaks again and pauses: it is visited in a later range */
+    now = 5000;
+    udp(ft, &c, "10.3.0.1", "10.0.0.53", 1000, 53, "again");
+    memset(&s, 0, sizeof(s));
+    trawl_flows_each_idle(ft, 4000, 6000, on_idle, &s);
+    cr_assert_eq(s.n, 1);
+    cr_assert_eq(s.last[0], 5000);
+    struct trawl_flows_stats st;
+    trawl_flows_get_stats(ft, &st);
+    cr_assert_eq(st.active, 3, "visiting ends nothing");
+    cr_assert_eq(c.ends, 0);
+    trawl_flows_free(ft);
+    coll_free(&c);
+}
+
 Test(flow, table_full_evicts_lru)
 {
     struct coll c;
