@@ -105,6 +105,11 @@ static inline char trawl_lower(char c)
 {
     return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 }
+/* Splits "redis://HOST:PORT/NAME" (HOST possibly a bracketed IPv6
+ * address, PORT 1-65535, NAME not empty) into malloc'd *host and *name.
+ * Returns 0, or -1 (malformed, or out of memory) with nothing allocated. */
+int trawl_redis_url_parse(const char *url, char **host, int *port, char **name);
+
 int trawl_strcaseeq(const char *a, const char *b);
 int trawl_strncaseeq(const char *a, const char *b, size_t n);
 

@@ -309,3 +309,32 @@ int trawl_strncaseeq(const char *a, const char *b, size_t n)
     }
     return 1;
 }
+
+int trawl_redis_url_parse(const char *url, char **host, int *port, char **name)
+{
+    if (strncmp(url, "redis://", 8)) return -1;
+    const char *p = url + 8, *h = p, *he;
+    if (*p == '[') {
+        he = strchr(++h, ']');
+        if (!he) return -1;
+        p = he + 1;
+    } else {
+        p += strcspn(p, ":/");
+        he = p;
+    }
+    if (he == h || *p != ':') return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(p + 1, &end, 10);
+    if (errno || end == p + 1 || *end != '/' || v < 1 || v > 65535 || !end[1]) return -1;
+    char *hs = strndup(h, (size_t)(he - h)), *ns = strdup(end + 1);
+    if (!hs || !ns) {
+        free(hs);
+        free(ns);
+        return -1;
+    }
+    *host = hs;
+    *name = ns;
+    *port = (int)v;
+    return 0;
+}

@@ -683,29 +683,6 @@ static void r_close(struct sink *s)
 
 static const struct sink_ops redis_ops = {r_write, r_flush, r_close};
 
-/* redis://HOST:PORT/STREAM, HOST possibly [IPv6]. */
-static int parse_url(struct rsink *r, const char *url)
-{
-    const char *p = url + strlen("redis://"), *h = p, *he;
-    if (*p == '[') {
-        he = strchr(++h, ']');
-        if (!he) return -1;
-        p = he + 1;
-    } else {
-        p += strcspn(p, ":/");
-        he = p;
-    }
-    if (he == h || *p != ':') return -1;
-    char *end;
-    errno = 0;
-    long port = strtol(p + 1, &end, 10);
-    if (errno || end == p + 1 || *end != '/' || port < 1 || port > 65535 || !end[1]) return -1;
-    r->host = strndup(h, (size_t)(he - h));
-    r->stream = strdup(end + 1);
-    r->port = (int)port;
-    return 0;
-}
-
 int sink_open_redis(struct sink *s, const char *url, const char *spool, struct trawl_error *err)
 {
     struct rsink *r = calloc(1, sizeof(*r));
@@ -717,10 +694,9 @@ int sink_open_redis(struct sink *s, const char *url, const char *spool, struct t
     r->final_wait = FINAL_WAIT_S;
     s->impl = r;
     s->ops = &redis_ops;
-    if (parse_url(r, url))
+    if (trawl_redis_url_parse(url, &r->host, &r->port, &r->stream))
         return trawl_error_set(err, TRAWL_EINVAL, s->name,
                                "bad Redis URL '%s' (want redis://HOST:PORT/STREAM)", url);
-    if (!r->host || !r->stream) return trawl_error_set(err, TRAWL_ENOMEM, s->name, "out of memory");
     const char *fw = getenv("TRAWL_REDIS_FINAL_WAIT");
     if (fw && *fw) {
         char *end;

@@ -12,29 +12,7 @@
 #include <unistd.h>
 
 #include "queue.h"
-
-static int parse_url(struct queue *q, const char *url)
-{
-    if (strncmp(url, "redis://", 8)) return -1;
-    const char *p = url + 8, *h = p, *he;
-    if (*p == '[') {
-        he = strchr(++h, ']');
-        if (!he) return -1;
-        p = he + 1;
-    } else {
-        p += strcspn(p, ":/");
-        he = p;
-    }
-    if (he == h || *p != ':') return -1;
-    char *end;
-    errno = 0;
-    long port = strtol(p + 1, &end, 10);
-    if (errno || end == p + 1 || *end != '/' || port < 1 || port > 65535 || !end[1]) return -1;
-    q->host = strndup(h, (size_t)(he - h));
-    q->stream = strdup(end + 1);
-    q->port = (int)port;
-    return q->host && q->stream ? 0 : -1;
-}
+#include "trawl_common.h"
 
 static int connect_now(struct queue *q)
 {
@@ -59,7 +37,7 @@ int queue_open(struct queue *q, const char *url, double timeout)
     memset(q, 0, sizeof(*q));
     q->timeout = timeout > 0 ? timeout : 10;
     q->url = strdup(url);
-    if (!q->url || parse_url(q, url)) {
+    if (!q->url || trawl_redis_url_parse(url, &q->host, &q->port, &q->stream)) {
         snprintf(q->err, sizeof(q->err), "'%s' is not a queue address (redis://HOST:PORT/STREAM)",
                  url);
         return -1;

@@ -107,3 +107,33 @@ Test(util, errors)
     cr_assert_eq(trawl_error_set(NULL, TRAWL_EINVAL, NULL, "x"), TRAWL_EINVAL);
     cr_assert_str_eq(trawl_strerror(TRAWL_ECORRUPT), "corrupt data");
 }
+
+Test(util, redis_url)
+{
+    char *host = NULL, *name = NULL;
+    int port = 0;
+    cr_assert_eq(trawl_redis_url_parse("redis://127.0.0.1:6379/trawl:hits", &host, &port, &name),
+                 0);
+    cr_assert_str_eq(host, "127.0.0.1");
+    cr_assert_eq(port, 6379);
+    cr_assert_str_eq(name, "trawl:hits");
+    free(host);
+    free(name);
+    cr_assert_eq(trawl_redis_url_parse("redis://[::1]:7000/q", &host, &port, &name), 0);
+    cr_assert_str_eq(host, "::1");
+    cr_assert_eq(port, 7000);
+    cr_assert_str_eq(name, "q");
+    free(host);
+    free(name);
+    static const char *const bad[] = {
+        "http://h:1/s",      "redis://h/s",    "redis://:1/s",  "redis://h:0/s",
+        "redis://h:65536/s", "redis://h:12",   "redis://h:12/", "redis://[::1:5/s",
+        "redis://h:x/s",     "redis://h:-1/s", "redis://",      "redis://h:99999999999999999999/s",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        host = name = NULL;
+        cr_assert_neq(trawl_redis_url_parse(bad[i], &host, &port, &name), 0, "%s", bad[i]);
+        cr_assert_null(host, "%s", bad[i]);
+        cr_assert_null(name, "%s", bad[i]);
+    }
+}
