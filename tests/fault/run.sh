@@ -167,6 +167,34 @@ else
         "exit $rc, $got of $total hits, $(cat "$T/term2.check")"
 fi
 
+# One large .gz and three workers: blocks are scanned out of order by the
+# owner, the inflate thread and a helper (1 MiB blocks). The text is log lines
+# scanned with UTF-16LE narrowing on, slow enough for the signal to land
+# mid-scan. What is written must be whole lines of the expected hit, none
+# twice, and the scan must stop (no thread left waiting).
+awk 'BEGIN { for (i = 0; i < 6000000; i++)
+        printf "Nov 23 10:00:%02d gw sshd[%d]: Failed password for root from 198.51.100.%d port %d ssh2\n",
+            i % 60, 1000 + i % 9000, i % 250, 1024 + i % 60000 }' | gzip -1 >"$T/gz1.log.gz"
+"$TRAWL" scan -d "$T/iocs.tdb" -j 3 --chunk 1 --utf16 on -o "$T/termgz.hits" "$T/gz1.log.gz" \
+    2>"$T/termgz.err" &
+pid=$!
+sleep 0.15
+kill -TERM $pid 2>/dev/null
+wait $pid
+rc=$?
+got=$(grep -c . "$T/termgz.hits")
+bad=$(offsets "$T/termgz.hits" | awk '{ if (seen[$0]++) { print "twice: " $0; exit } }')
+others=$(grep -vc '"value":"198.51.100.7"' "$T/termgz.hits")
+tail_ok=$(tail -c 1 "$T/termgz.hits" | od -An -c | tr -d ' ')
+if [ "$got" -ge 24000 ]; then
+    echo "ok - SIGTERM, .gz on three workers # SKIP the scan finished before the signal ($got hits)"
+else
+    check "SIGTERM, .gz on three workers: exit 2, whole lines of the expected hit, none twice" \
+        '[ $rc -eq 2 ] && [ -z "$bad" ] && [ "$others" = 0 ] && [ "$got" -gt 0 ] && [ "$tail_ok" = "\n" ]' \
+        "exit $rc, $got hits, ${bad:-no duplicate}, $others other, stderr: $(head -c 200 "$T/termgz.err")"
+fi
+rm -f "$T/gz1.log.gz"
+
 # ---- a file that vanishes after the walk ------------------------------------
 # One worker: the walk queues a-big then b-small; b is removed while a is
 # scanned. Expect an error naming b, exit 2, and all of a's hits.
