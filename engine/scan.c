@@ -687,15 +687,21 @@ static bool gzip_holds_capture(const char *path, unsigned flags)
     return k == TRAWL_IN_PCAP || k == TRAWL_IN_PCAPNG;
 }
 
-/* A capture's flows are spread over -j workers of their own (netscan.c);
- * with -j1 the pool's worker runs it alone. */
+/* A capture's flows are spread over workers of its own (netscan.c): one
+ * for this pool worker and one for each pool worker idle when it starts, so
+ * that several captures scanned at once do not each start -j threads; with
+ * -j1 the pool's worker runs it alone. The hits do not depend on the count. */
 static void scan_capture(struct worker *w, const char *path)
 {
     struct scan *s = w->s;
+    pthread_mutex_lock(&s->lock);
+    unsigned idle = s->threads > s->busy ? s->threads - s->busy : 0;
+    pthread_mutex_unlock(&s->lock);
+    unsigned lanes = 1 + idle < s->threads ? 1 + idle : s->threads;
     struct netscan_opts no = {.sinks = s->o->sinks,
                               .job = s->o->job,
                               .stop = s->o->stop,
-                              .threads = s->threads,
+                              .threads = lanes,
                               .max_flows = s->o->max_flows,
                               .stream_mem = s->o->stream_mem};
     struct netscan_stats ns = {0};

@@ -221,7 +221,8 @@ typedef void (*trawl_scan_err_fn)(void *ud, const char *where, const char *msg);
 
 struct trawl_scan_opts {
     unsigned threads;   /* workers; 0 = number of cores. A capture file spreads its
-                           flows over this many workers of its own (at most 64) */
+                           flows over workers of its own: 1 + the pool workers idle
+                           when it starts, at most this many (and 64) */
     int utf16;          /* -1: only for binary input (default), 0: off, 1: always */
     size_t chunk_size;  /* split mapped files into chunks of this many bytes; also
                            the block size of streams (gzip, pipes), at least 64 KiB */
