@@ -12,7 +12,8 @@
 #include "trawl_capture.h"
 #include "trawl_common.h"
 
-#define OUT_MAX (1u << 20) /* stop after this much output: bombs are not bugs */
+#define OUT_MAX                                                                                    \
+    (256u << 10) /* stop after this much output (8 x the inflate window): bombs are not bugs */
 
 struct result {
     struct trawl_buf out;
