@@ -356,7 +356,9 @@ struct stream {
     bool quit;  /* stop reading: an error, or the owner is leaving */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    struct worker *rw; /* the reader's, when it scans too (-j above 1) */
+    struct worker *rw; /* the reader's, when it may scan too (-j above 1); its matcher
+                          is made the first time the ring fills, so that small files
+                          (most rotated logs) never pay for a scratch */
     _Atomic bool helper_queued;
     _Atomic int refs;
 };
@@ -530,6 +532,14 @@ static void *reader_main(void *arg)
     pthread_mutex_lock(&st->mu);
     while (!st->ended) {
         while (st->filled - st->released == st->nb && !st->quit) {
+            if (st->rw && !st->rw->m && st->claimed < st->filled) {
+                struct trawl_error err = {0};
+                pthread_mutex_unlock(&st->mu);
+                int r = trawl_matcher_new(s->db, &st->rw->m, &err);
+                pthread_mutex_lock(&st->mu);
+                if (r) st->rw = NULL; /* no scratch: only read */
+                continue;
+            }
             if (st->rw && st->claimed < st->filled) {
                 struct block *b = &st->b[st->claimed++ % st->nb];
                 pthread_mutex_unlock(&st->mu);
@@ -611,10 +621,7 @@ static int scan_stream(struct worker *w, const char *path, struct trawl_src *src
         return -1;
     }
     struct worker rw = {.s = s};
-    if (threaded && s->threads > 1) {
-        struct trawl_error err = {0};
-        if (trawl_matcher_new(s->db, &rw.m, &err) == 0) st->rw = &rw;
-    }
+    if (threaded && s->threads > 1) st->rw = &rw;
     pthread_t th;
     if (threaded && pthread_create(&th, NULL, reader_main, st)) st->threaded = threaded = false;
     int ret = run_blocks(w, st, true);
