@@ -86,9 +86,14 @@ int trawl_pcap_open(const char *path, unsigned flags, struct trawl_pcap **ret,
         goto fail;
     }
     bool direct = kind != TRAWL_IN_GZIP && strcmp(path, "-") != 0;
-    const uint8_t *head;
-    size_t hlen;
-    if (direct && kind == TRAWL_IN_PCAP && trawl_src_map(p->src, &head, &hlen) == 0 && hlen >= 24) {
+    uint8_t head[24];
+    size_t hlen = 0;
+    while (direct && kind == TRAWL_IN_PCAP && hlen < sizeof(head)) {
+        ssize_t n = trawl_src_read(p->src, head + hlen, sizeof(head) - hlen, NULL);
+        if (n <= 0) break;
+        hlen += (size_t)n;
+    }
+    if (direct && kind == TRAWL_IN_PCAP && hlen == sizeof(head)) {
         /* libpcap before 1.10.5 ignores the reserved bits 16-25 of the link
          * type field; later versions refuse such files, and so do we. */
         bool swapped = head[0] == 0xd4 || head[0] == 0x4d;

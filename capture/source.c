@@ -1,8 +1,8 @@
 /* Sources of content bytes: opens a path or standard input, sniffs the kind
- * from the first bytes, maps regular files (raw content is then handed out
- * zero-copy by trawl_src_map) and streams everything else with read(). Gzip
- * input, mapped or read, goes through the decoder in gzip.c. Bytes read to
- * sniff a pipe are kept in the input window and delivered first. */
+ * from the first bytes, maps regular raw files (handed out zero-copy by
+ * trawl_src_map) and streams everything else with read(). Gzip input goes
+ * through the decoder in gzip.c. Bytes read to sniff a pipe are kept in the
+ * input window and delivered first. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,11 +24,6 @@
 /* Largest single read(); Linux caps reads near 2 GiB anyway. */
 #define READ_MAX (1u << 30)
 
-/* A mapped gzip file is read once, front to back: consumed pages are
- * unmapped in steps of this size so the resident set (which the OOM killer
- * weighs) does not grow with the input. A multiple of any page size. */
-#define DROP_STEP (16u << 20)
-
 struct trawl_src {
     char *path;
     int fd; /* -1 when not needed any more (mapped) */
@@ -49,7 +44,6 @@ struct trawl_src {
 
     uint64_t out_off; /* content bytes delivered */
     struct gz_dec *gz;
-    size_t dropped; /* mapped gzip: bytes of the map already given back */
 
     bool failed; /* sticky error, replayed by later reads */
     struct trawl_error fail;
@@ -203,24 +197,27 @@ int trawl_src_open(const char *path, unsigned flags, struct trawl_src **ret,
         *ret = src;
         return 0;
     }
+    /* Only raw content is mapped: the scanner reads it under its SIGBUS
+     * guard (a file that shrinks while mapped faults on the lost pages).
+     * gzip and captures are decoded from read() blocks, so a file cut short
+     * under them just ends early: a truncated stream, reported. The kind is
+     * told from the head read with pread, not from the mapping. */
     if (regular && !(flags & TRAWL_SRC_NO_MMAP) && (uint64_t)st.st_size <= SIZE_MAX) {
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, src->fd, 0);
+        uint8_t head[8];
+        ssize_t hn = pread(src->fd, head, sizeof(head), 0);
+        void *m = hn >= 0 && trawl_cap_sniff(head, (size_t)hn) == TRAWL_IN_RAW
+                      ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, src->fd, 0)
+                      : MAP_FAILED;
         if (m != MAP_FAILED) {
             src->map = m;
             src->map_len = (size_t)st.st_size;
             madvise(m, src->map_len, MADV_SEQUENTIAL);
             close(src->fd);
             src->fd = -1;
-            src->kind = trawl_cap_sniff(src->map, src->map_len);
-            if (src->kind == TRAWL_IN_GZIP) {
-                src->in = src->map;
-                src->in_len = src->map_len;
-                src->in_eof = true;
-            } else {
-                src->content_mapped = true;
-            }
+            src->kind = TRAWL_IN_RAW;
+            src->content_mapped = true;
         }
-        /* else: a file system without mmap; fall back to read() */
+        /* else: not raw, or a file system without mmap: read() */
     }
 
     if (!src->map) {
@@ -323,14 +320,6 @@ static ssize_t read_gzip(struct trawl_src *src, uint8_t *buf, size_t cap, struct
         size_t made = 0;
         enum gz_status st =
             gz_dec_run(src->gz, &src->in, &src->in_len, src->in_eof, buf, cap, &made);
-        if (src->map) {
-            size_t pos = (size_t)(src->in - src->map);
-            if (pos - src->dropped >= 2 * (size_t)DROP_STEP) {
-                size_t upto = (pos - DROP_STEP) & ~((size_t)DROP_STEP - 1);
-                madvise(src->map + src->dropped, upto - src->dropped, MADV_DONTNEED);
-                src->dropped = upto;
-            }
-        }
         switch (st) {
         case GZ_OK:
             src->out_off += made;

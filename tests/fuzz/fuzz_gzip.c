@@ -1,6 +1,7 @@
 /* libFuzzer target: reading a file through trawl_src_open/trawl_src_read,
  * which sniffs it and inflates gzip (multi-member, trailing padding). The
- * first byte is a mode: bit 0 maps the file (else read()), bits 1-2 pick the
+ * first byte is a mode: bit 0 lets a raw file be mapped (else read(); gzip
+ * is always read), bits 1-2 pick the
  * read size (1, 13, 4096 or 256 KiB bytes), so that block edges fall
  * everywhere. The rest is the file. When ISA-L is built in, the file is also
  * read with zlib and the two must agree: same bytes delivered, and both
