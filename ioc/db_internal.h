@@ -87,9 +87,7 @@ struct trawl_db_cidr {
 };
 
 struct trawl_db {
-    /* the mapping (opened) or NULL (compiled in memory) */
-    void *map;
-    size_t map_len;
+    size_t map_len; /* bytes of the image (owned[0]), opened or compiled */
 
     struct trawl_db_info info;
 

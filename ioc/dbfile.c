@@ -385,6 +385,19 @@ int trawl_db_write(const struct trawl_db *db, const char *path, struct trawl_err
     return 0;
 }
 
+/* Memory for a database image read from a file. Large ones are aligned to
+ * and asked for in 2 MiB pages: at 1M indicators (134 MB) that makes the
+ * read's page faults 512 times fewer (a third of the load time). */
+static uint8_t *image_alloc(size_t len)
+{
+    const size_t huge = 2u << 20;
+    if (len < 2 * huge) return malloc(len);
+    void *p = NULL;
+    if (posix_memalign(&p, huge, (len + huge - 1) & ~(huge - 1))) return NULL;
+    madvise(p, (len + huge - 1) & ~(huge - 1), MADV_HUGEPAGE); /* a hint: may be refused */
+    return p;
+}
+
 int trawl_db_open(const char *path, struct trawl_db **ret, struct trawl_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -404,24 +417,40 @@ int trawl_db_open(const char *path, struct trawl_db **ret, struct trawl_error *e
         return trawl_error_set(err, TRAWL_EFORMAT, path, "not a trawl database (%lld bytes)",
                                (long long)st.st_size);
     }
-    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED)
-        return trawl_error_set(err, TRAWL_EIO, path, "mmap: %s", strerror(errno));
-    struct trawl_db *db = calloc(1, sizeof(*db));
+    /* Read, not mapped: the file is checksummed whole anyway, and a
+     * database rewritten in place (cp over it) while trawl runs would take
+     * mapped pages away from under the scan (SIGBUS). */
+    size_t len = (size_t)st.st_size;
+    uint8_t *image = image_alloc(len);
+    struct trawl_db *db = image ? calloc(1, sizeof(*db)) : NULL;
     if (!db) {
-        munmap(map, (size_t)st.st_size);
+        close(fd);
+        free(image);
         return trawl_error_set(err, TRAWL_ENOMEM, path, "out of memory");
     }
-    int r = dbimage_open(db, map, (size_t)st.st_size, path, err);
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = pread(fd, image + got, len - got, (off_t)got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    int e = errno;
+    close(fd);
+    if (got < len) {
+        free(image);
+        free(db);
+        if (got == 0 && e) return trawl_error_set(err, TRAWL_EIO, path, "read: %s", strerror(e));
+        return trawl_error_set(err, TRAWL_ETRUNC, path,
+                               "truncated database (%zu of %zu bytes: changed while read?)", got,
+                               len);
+    }
+    int r = dbimage_open(db, image, len, path, err); /* owns image from here */
     if (r) {
-        munmap(map, (size_t)st.st_size);
+        free(image);
         free(db);
         return r;
     }
-    db->owned[0] = NULL;
-    db->nowned = 0;
-    db->map = map;
     *ret = db;
     return 0;
 }
@@ -430,7 +459,6 @@ void trawl_db_close(struct trawl_db *db)
 {
     if (!db) return;
     db_release(db);
-    if (db->map) munmap(db->map, db->map_len);
     for (unsigned i = 0; i < db->nowned; i++)
         free(db->owned[i]);
     free(db);

@@ -217,6 +217,21 @@ for j in 1 2; do
 done
 rm -f "$T/gz1.log.gz" "$T"/shrink[12].log.gz
 
+# ---- a database rewritten in place during a scan ----------------------------
+# `cp new.tdb iocs.tdb` truncates the file trawl loaded: the database is read
+# into memory, not mapped, so the scan goes on with what it loaded.
+cp "$T/iocs.tdb" "$T/inplace.tdb"
+{ sleep 0.6; echo "GET http://evil.example.com/ from 198.51.100.7"; } |
+    "$TRAWL" scan -d "$T/inplace.tdb" -o "$T/inplace.hits" - 2>"$T/inplace.err" &
+pid=$!
+sleep 0.3
+: >"$T/inplace.tdb"
+wait $pid
+rc=$?
+check "database truncated in place during a scan: no crash, hits still found" \
+    '[ $rc -eq 0 ] && [ "$(grep -c . "$T/inplace.hits")" = 2 ]' \
+    "exit $rc, $(grep -c . "$T/inplace.hits") hits, stderr: $(head -c 200 "$T/inplace.err")"
+
 # ---- a file that vanishes after the walk ------------------------------------
 # One worker: the walk queues a-big then b-small; b is removed while a is
 # scanned. Expect an error naming b, exit 2, and all of a's hits.
