@@ -483,6 +483,31 @@ static void block_done(struct stream *st, struct block *b, int r)
     pthread_cond_broadcast(&st->cv);
 }
 
+/* Under st->mu: reads the next block into its slot (the lock is dropped
+ * while reading) and hands it out. */
+static void fill_next(struct stream *st)
+{
+    struct block *b = &st->b[st->filled % st->nb];
+    pthread_mutex_unlock(&st->mu);
+    fill(st, b);
+    pthread_mutex_lock(&st->mu);
+    st->filled++;
+    st->ended = b->last;
+    pthread_cond_broadcast(&st->cv);
+}
+
+/* Under st->mu: claims the next filled block and scans it with w's matcher
+ * (the lock is dropped meanwhile). Returns scan_block's result. */
+static int scan_next(struct worker *w, struct stream *st)
+{
+    struct block *b = &st->b[st->claimed++ % st->nb];
+    pthread_mutex_unlock(&st->mu);
+    int r = scan_block(w, st, b);
+    pthread_mutex_lock(&st->mu);
+    block_done(st, b, r);
+    return r;
+}
+
 /* Scans filled blocks until none is left to claim; the owner (the worker
  * that opened the stream) also waits for, or reads, the blocks to come,
  * until the stream ends. Returns -1 if a block failed. */
@@ -492,12 +517,7 @@ static int run_blocks(struct worker *w, struct stream *st, bool owner)
     pthread_mutex_lock(&st->mu);
     for (;;) {
         if (st->claimed < st->filled && !st->quit) {
-            struct block *b = &st->b[st->claimed++ % st->nb];
-            pthread_mutex_unlock(&st->mu);
-            int r = scan_block(w, st, b);
-            pthread_mutex_lock(&st->mu);
-            block_done(st, b, r);
-            if (r) ret = -1;
+            if (scan_next(w, st)) ret = -1;
             continue;
         }
         if (!owner || st->quit || (st->ended && st->claimed == st->filled)) break;
@@ -507,12 +527,7 @@ static int run_blocks(struct worker *w, struct stream *st, bool owner)
             break;
         }
         if (!st->threaded) { /* read the next block here (the ring is empty) */
-            struct block *b = &st->b[st->filled % st->nb];
-            pthread_mutex_unlock(&st->mu);
-            fill(st, b);
-            pthread_mutex_lock(&st->mu);
-            st->filled++;
-            st->ended = b->last;
+            fill_next(st);
             continue;
         }
         pthread_cond_wait(&st->cv, &st->mu);
@@ -541,23 +556,13 @@ static void *reader_main(void *arg)
                 continue;
             }
             if (st->rw && st->claimed < st->filled) {
-                struct block *b = &st->b[st->claimed++ % st->nb];
-                pthread_mutex_unlock(&st->mu);
-                int r = scan_block(st->rw, st, b);
-                pthread_mutex_lock(&st->mu);
-                block_done(st, b, r);
+                scan_next(st->rw, st);
                 continue;
             }
             pthread_cond_wait(&st->cv, &st->mu);
         }
         if (st->quit) break;
-        struct block *b = &st->b[st->filled % st->nb];
-        pthread_mutex_unlock(&st->mu);
-        fill(st, b);
-        pthread_mutex_lock(&st->mu);
-        st->filled++;
-        st->ended = b->last;
-        pthread_cond_broadcast(&st->cv);
+        fill_next(st);
         if (s->threads > 2 && !atomic_exchange(&st->helper_queued, true)) {
             atomic_fetch_add(&st->refs, 1);
             pthread_mutex_unlock(&st->mu);
