@@ -178,7 +178,11 @@ awk 'BEGIN { for (i = 0; i < 6000000; i++)
 "$TRAWL" scan -d "$T/iocs.tdb" -j 3 --chunk 1 --utf16 on -o "$T/termgz.hits" "$T/gz1.log.gz" \
     2>"$T/termgz.err" &
 pid=$!
-sleep 0.15
+# the signal lands once hits are coming (however loaded the machine is)
+for ((i = 0; i < 500; i++)); do
+    [ -s "$T/termgz.hits" ] && break
+    sleep 0.02
+done
 kill -TERM $pid 2>/dev/null
 wait $pid
 rc=$?
