@@ -9,28 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "trawl_engine.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static struct trawl_iocset *g_set;
-static struct trawl_db *g_db;
-static struct trawl_matcher *g_m;
-
-static void setup(void)
-{
-    cr_assert_eq(trawl_iocset_new(&g_set), 0);
-}
-
-static void teardown(void)
-{
-    trawl_matcher_free(g_m);
-    trawl_db_close(g_db);
-    trawl_iocset_free(g_set);
-    g_m = NULL;
-    g_db = NULL;
-    g_set = NULL;
-}
 
 /* Normalises raw as type and adds it to the set. */
 static void add(enum trawl_ioc_type type, unsigned flags, const char *raw)
