@@ -300,19 +300,22 @@ static void addr_hits(struct netlane *ns, const uint8_t *src, const uint8_t *dst
     ns->meta.field = NULL;
 }
 
+/* set_meta for one direction of a flow known by its table record. */
+static void set_meta_dir(struct netlane *ns, const struct trawl_flow_end *e, uint64_t id, int dir)
+{
+    bool lo_sends = (dir == TRAWL_DIR_TO_SERVER) == (bool)e->client_is_lo;
+    set_meta(ns, lo_sends ? e->key.lo : e->key.hi, lo_sends ? e->key.plo : e->key.phi,
+             lo_sends ? e->key.hi : e->key.lo, lo_sends ? e->key.phi : e->key.plo, e->key.proto, id,
+             (uint8_t)dir);
+}
+
 /* A flow ends: the tail of each direction, then its address hits. */
 static void on_end(void *ud, const struct trawl_flow_end *e)
 {
     struct netlane *ns = ud;
     struct flowstate *f = e->user;
-    const uint8_t *client = e->client_is_lo ? e->key.lo : e->key.hi;
-    const uint8_t *server = e->client_is_lo ? e->key.hi : e->key.lo;
-    uint16_t cport = e->client_is_lo ? e->key.plo : e->key.phi;
-    uint16_t sport = e->client_is_lo ? e->key.phi : e->key.plo;
     for (int dir = 0; dir < 2; dir++) {
-        bool up = dir == TRAWL_DIR_TO_SERVER;
-        set_meta(ns, up ? client : server, up ? cport : sport, up ? server : client,
-                 up ? sport : cport, e->key.proto, f->id, (uint8_t)dir);
+        set_meta_dir(ns, e, f->id, dir);
         ns->meta.pcap_ts = (double)e->last_ts / 1e9;
         if (e->key.proto == 6) {
             for (unsigned i = 0; i < e->nchunks; i++)
@@ -330,7 +333,8 @@ static void on_end(void *ud, const struct trawl_flow_end *e)
         ns->meta.npackets = e->pkts[dir];
         ns->meta.packet_list = f->pkts[dir];
         ns->meta.npacket_list = f->npkts[dir];
-        addr_hits(ns, up ? client : server, up ? server : client);
+        bool lo_sends = (dir == TRAWL_DIR_TO_SERVER) == (bool)e->client_is_lo;
+        addr_hits(ns, lo_sends ? e->key.lo : e->key.hi, lo_sends ? e->key.hi : e->key.lo);
         ns->meta.npackets = 0;
         ns->meta.packet_list = NULL;
         ns->meta.npacket_list = 0;
@@ -349,18 +353,12 @@ static void settle(void *ud, const struct trawl_flow_end *v)
     struct netlane *ns = ud;
     struct flowstate *f = v->user;
     if (v->key.proto != 6) return;
-    const uint8_t *client = v->client_is_lo ? v->key.lo : v->key.hi;
-    const uint8_t *server = v->client_is_lo ? v->key.hi : v->key.lo;
-    uint16_t cport = v->client_is_lo ? v->key.plo : v->key.phi;
-    uint16_t sport = v->client_is_lo ? v->key.phi : v->key.plo;
     for (int dir = 0; dir < 2; dir++) {
         struct dirstate *d = &f->dir[dir];
         if (d->settled || d->acc >= d->end || !d->ncarry) continue;
         d->settled = true;
         if (d->early_gen != ns->dbgen) d->nearly = 0;
-        bool up = dir == TRAWL_DIR_TO_SERVER;
-        set_meta(ns, up ? client : server, up ? cport : sport, up ? server : client,
-                 up ? sport : cport, v->key.proto, f->id, (uint8_t)dir);
+        set_meta_dir(ns, v, f->id, dir);
         ns->meta.packet = d->last_pkt;
         ns->meta.pcap_ts = (double)v->last_ts / 1e9;
         uint64_t base_off = d->end - d->ncarry;
