@@ -424,6 +424,213 @@ static size_t token_ipv6(struct ctx *c, size_t at)
     return e;
 }
 
+/* URLs and e-mail addresses of the token pass (db_internal.h). A
+ * candidate is the ':' of a "://" or an '@'; the filter word is read around
+ * it, the scheme or local part walked back to the start of its run (the
+ * byte before a hit may not belong to it), the host run walked forward,
+ * and "scheme://host" or the whole address looked up. A key hit is then
+ * confirmed with the same rules as a Hyperscan literal. */
+#define TXT_QUEUE 512u
+
+struct txt_lookup {
+    struct ctx *c;
+    size_t start;
+};
+
+static bool caseless_eq(const uint8_t *b, const char *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (trawl_lower((char)b[i]) != trawl_lower(v[i])) return false;
+    return true;
+}
+
+static void url_found(void *ud, uint32_t ioc)
+{
+    struct txt_lookup *l = ud;
+    struct ctx *c = l->c;
+    const struct trawl_db *db = c->m->db;
+    if (ioc >= db->nioc) return;
+    const struct trawl_db_ioc *r = &db->iocs[ioc];
+    const char *v = db->strings + r->value_off;
+    size_t n = r->value_len;
+    if (n > c->len - l->start) return;
+    /* caseless up to the path, as the literal is; url_ok does the rest */
+    const char *hostp = strstr(v, "://");
+    size_t path = hostp ? (size_t)(hostp - v) + 3 : 0;
+    while (path < n && v[path] != '/' && v[path] != '?' && v[path] != '#')
+        path++;
+    if (!caseless_eq(c->base + l->start, v, path)) return;
+    if (url_ok(c, r, l->start, l->start + n)) push_hit(c, l->start, n, ioc, false);
+}
+
+static void email_found(void *ud, uint32_t ioc)
+{
+    struct txt_lookup *l = ud;
+    struct ctx *c = l->c;
+    const struct trawl_db *db = c->m->db;
+    if (ioc >= db->nioc) return;
+    const struct trawl_db_ioc *r = &db->iocs[ioc];
+    size_t n = r->value_len;
+    if (n > c->len - l->start) return;
+    if (!caseless_eq(c->base + l->start, db->strings + r->value_off, n)) return;
+    if (host_ends(c, l->start + n, false)) push_hit(c, l->start, n, ioc, false);
+}
+
+/* Hash of the lower-case bytes [s, e) (at most the key sizes of
+ * db_internal.h), as the loader hashes the indicators. */
+static uint64_t txt_key(const uint8_t *b, size_t s, size_t e)
+{
+    char buf[TRAWL_TOK_SCHEME_MAX + 3 + TRAWL_TOK_HOST_MAX + 2 + TRAWL_TOK_LOCAL_MAX];
+    size_t n = e - s;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = trawl_lower((char)b[s + i]);
+    return trawl_hash64(buf, n, 0x7e1u);
+}
+
+static void token_url(struct ctx *c, size_t col)
+{
+    const struct trawl_db *db = c->m->db;
+    const uint8_t *b = c->base;
+    size_t s = col, lim = col > TRAWL_TOK_SCHEME_MAX + 1 ? col - TRAWL_TOK_SCHEME_MAX - 1 : 0;
+    while (s > lim && trawl_scheme_char(b[s - 1]))
+        s--;
+    if (s == col || col - s > TRAWL_TOK_SCHEME_MAX) return;
+    if (s < c->lo || s >= c->hi) return;
+    size_t h = col + 3, e = trawl_host_run(b, h, c->len, db->url_host_max);
+    if (e - h > db->url_host_max) return;
+    struct txt_lookup l = {c, s};
+    trawl_db_tab_find(&db->urls, txt_key(b, s, e), url_found, &l);
+}
+
+static void token_email(struct ctx *c, size_t at)
+{
+    const struct trawl_db *db = c->m->db;
+    const uint8_t *b = c->base;
+    size_t s = at, lim = at > TRAWL_TOK_LOCAL_MAX + 1 ? at - TRAWL_TOK_LOCAL_MAX - 1 : 0;
+    while (s > lim && trawl_local_char(b[s - 1]))
+        s--;
+    if (s == at || at - s > TRAWL_TOK_LOCAL_MAX) return;
+    if (s < c->lo || s >= c->hi) return;
+    size_t e = trawl_host_run(b, at + 1, c->len, db->email_dom_max);
+    if (e - (at + 1) > db->email_dom_max) return;
+    struct txt_lookup l = {c, s};
+    trawl_db_tab_find(&db->emails, txt_key(b, s, e), email_found, &l);
+}
+
+/* The 8 bytes at b[from, from + 8) as a filter word (db_internal.h), the
+ * bytes outside [0, len) as zero. */
+static inline uint64_t txt_word8(const uint8_t *b, size_t len, size_t from, size_t back)
+{
+    uint64_t w = 0;
+    if (from >= back && len >= 8 && from - back <= len - 8) {
+        memcpy(&w, b + from - back, 8);
+        return w | TRAWL_TOK_CASE;
+    }
+    for (unsigned i = 0; i < 8; i++) {
+        size_t at = from - back + i; /* may wrap: then >= len */
+        if (from + i >= back && at < len) w |= (uint64_t)(b[at] | 0x20) << (8 * i);
+    }
+    return w;
+}
+
+/* Filter index of the candidate for its longest filter word, or
+ * UINT32_MAX when no word of the set fits there. */
+static inline uint32_t email_first(const struct ctx *c, size_t at)
+{
+    const struct trawl_db *db = c->m->db;
+    if (c->len - at < 4) return UINT32_MAX;
+    unsigned lb = 4;
+    while (lb && (!(db->email_flens & (1u << (lb - 1))) || at < lb))
+        lb--;
+    if (!lb) return UINT32_MAX;
+    uint64_t w8 = txt_word8(c->base, c->len, at, 4); /* 4 local bytes, '@', 3 domain bytes */
+    return trawl_tok_hash(w8 >> (8 * (4 - lb)), lb + 4, db->email_bits);
+}
+
+static inline uint32_t url_first(const struct ctx *c, size_t col)
+{
+    const struct trawl_db *db = c->m->db;
+    size_t h = col + 3, avail = c->len - h;
+    unsigned fl = 8;
+    while (fl && (!(db->url_flens & (1u << (fl - 1))) || fl > avail))
+        fl--;
+    if (!fl) return UINT32_MAX;
+    uint64_t w8 = txt_word8(c->base, c->len, h, 0);
+    return trawl_tok_hash(fl == 8 ? w8 : w8 & ((1ull << (8 * fl)) - 1), fl, db->url_bits);
+}
+
+/* The probes for the shorter words (sets with short local parts or URLs),
+ * after the longest one failed: rare, so done one by one. */
+static bool email_rest(const struct ctx *c, size_t at)
+{
+    const struct trawl_db *db = c->m->db;
+    uint64_t w8 = txt_word8(c->base, c->len, at, 4);
+    bool first = true;
+    for (unsigned lb = 4; lb >= 1; lb--) {
+        if (!(db->email_flens & (1u << (lb - 1))) || at < lb) continue;
+        if (first) { /* probed by the caller */
+            first = false;
+            continue;
+        }
+        uint32_t f = trawl_tok_hash(w8 >> (8 * (4 - lb)), lb + 4, db->email_bits);
+        if (db->email_filter[f >> 6] & (1ull << (f & 63))) return true;
+    }
+    return false;
+}
+
+static bool url_rest(const struct ctx *c, size_t col)
+{
+    const struct trawl_db *db = c->m->db;
+    size_t h = col + 3, avail = c->len - h;
+    uint64_t w8 = txt_word8(c->base, c->len, h, 0);
+    bool first = true;
+    for (unsigned fl = 8; fl >= 1; fl--) {
+        if (!(db->url_flens & (1u << (fl - 1))) || fl > avail) continue;
+        if (first) {
+            first = false;
+            continue;
+        }
+        uint32_t f = trawl_tok_hash(w8 & ((1ull << (8 * fl)) - 1), fl, db->url_bits);
+        if (db->url_filter[f >> 6] & (1ull << (f & 63))) return true;
+    }
+    return false;
+}
+
+/* Candidates in batches: the filter words are fetched together first. */
+static void email_batch(struct ctx *c, const size_t *q, unsigned n)
+{
+    const struct trawl_db *db = c->m->db;
+    if (!n || !db->email_filter) return;
+    uint32_t f[TXT_QUEUE];
+    for (unsigned i = 0; i < n; i++) {
+        f[i] = email_first(c, q[i]);
+        if (f[i] != UINT32_MAX) __builtin_prefetch(&db->email_filter[f[i] >> 6]);
+    }
+    bool many = __builtin_popcount(db->email_flens) > 1;
+    for (unsigned i = 0; i < n; i++) {
+        if (f[i] == UINT32_MAX) continue;
+        if ((db->email_filter[f[i] >> 6] & (1ull << (f[i] & 63))) || (many && email_rest(c, q[i])))
+            token_email(c, q[i]);
+    }
+}
+
+static void url_batch(struct ctx *c, const size_t *q, unsigned n)
+{
+    const struct trawl_db *db = c->m->db;
+    if (!n || !db->url_filter) return;
+    uint32_t f[TXT_QUEUE];
+    for (unsigned i = 0; i < n; i++) {
+        f[i] = url_first(c, q[i]);
+        if (f[i] != UINT32_MAX) __builtin_prefetch(&db->url_filter[f[i] >> 6]);
+    }
+    bool many = __builtin_popcount(db->url_flens) > 1;
+    for (unsigned i = 0; i < n; i++) {
+        if (f[i] == UINT32_MAX) continue;
+        if ((db->url_filter[f[i] >> 6] & (1ull << (f[i] & 63))) || (many && url_rest(c, q[i])))
+            token_url(c, q[i]);
+    }
+}
+
 /* The token pass, instantiated with the callbacks above so they inline. */
 #include "tokens.h"
 
@@ -450,6 +657,8 @@ int trawl_matcher_new(const struct trawl_db *db, struct trawl_matcher **ret,
     if (db->ipv4.mask || db->cidr4.nlens) m->tok |= TOK_IPV4;
     if (db->hashes.mask && db->hex_filter) m->tok |= TOK_HEX;
     if (db->ipv6.mask || db->cidr6.nlens) m->tok |= TOK_IPV6;
+    if (db->urls.mask) m->tok |= TOK_URL;
+    if (db->emails.mask) m->tok |= TOK_EMAIL;
     /* longest literal, longest hash/IPv6 token, plus the lookahead of the
      * boundary rules: two characters, which are four bytes in UTF-16LE */
     m->overlap = (db->max_len > 66 ? db->max_len : 66) + 4;

@@ -15,7 +15,10 @@
  * sides (P & D<<1 & D>>1, with the bits that cross blocks carried), and a
  * hex window start is a bit of H & H>>1 & ... over 32 positions, computed on
  * the 128-bit pair (block, next block). Only true run starts (no hex byte
- * before) are handed on. */
+ * before) are handed on.
+ *
+ * URLs and e-mail addresses ("://" and '@') have a pass of their own
+ * (txt_scan_with, below): see there and db_internal.h. */
 /* Included by match.c only, after it defines the three candidate handlers
  * below: the pass is a template instantiated with them so that the calls
  * inline into the mask loop. */
@@ -35,9 +38,11 @@
 #endif
 
 /* What the pass looks for. */
-#define TOK_IPV4 0x1u /* a dot with a digit on both sides */
-#define TOK_HEX 0x2u  /* the start of a run of 32+ hex digits */
-#define TOK_IPV6 0x4u /* "::" or the first colon of seven hex-separated colons */
+#define TOK_IPV4 0x1u   /* a dot with a digit on both sides */
+#define TOK_HEX 0x2u    /* the start of a run of 32+ hex digits */
+#define TOK_IPV6 0x4u   /* "::" or the first colon of seven hex-separated colons */
+#define TOK_URL 0x8u    /* the colon of "://" */
+#define TOK_EMAIL 0x10u /* an '@' */
 
 struct masks {
     uint64_t d, p, h, k; /* digit, dot, hex digit, colon */
@@ -89,6 +94,21 @@ static inline struct masks classify_base(const uint8_t *p)
     return m;
 }
 #endif
+
+/* Queues the positions of the bits of m (pos + bit) at q: two slots are
+ * written whatever the count (most blocks have none or one), so that the
+ * count does not decide a branch; returns the count. */
+static inline unsigned queue_bits(size_t *q, size_t pos, uint64_t m)
+{
+    unsigned cnt = (unsigned)__builtin_popcountll(m);
+    q[0] = pos + (unsigned)__builtin_ctzll(m | 1ull << 63);
+    m &= m - 1;
+    q[1] = pos + (unsigned)__builtin_ctzll(m | 1ull << 63);
+    m &= m - 1;
+    for (unsigned k = 2; m; k++, m &= m - 1)
+        q[k] = pos + (unsigned)__builtin_ctzll(m);
+    return cnt;
+}
 
 static inline struct masks classify_tail(struct masks (*classify)(const uint8_t *),
                                          const uint8_t *p, size_t n)
@@ -300,6 +320,101 @@ __attribute__((target("avx512bw"))) static void tokens_scan_avx512(const uint8_t
 }
 #endif
 
+/* URLs and e-mail addresses: "://" and '@' in a pass of their own. They are
+ * rare (a few per line of a proxy log), and a loop that only looks for
+ * them runs at a few bytes per cycle over the sub-block still in cache,
+ * where carrying two more masks through the loop above costs it registers
+ * and five times as much. Bit j of *u: a "://" starts at p[j]; of *e: p[j]
+ * is an '@'. Reads p[0, 66). */
+static inline void txtmask_base(const uint8_t *p, uint64_t *u, uint64_t *e)
+{
+    uint64_t mu = 0, me = 0;
+#if defined(__SSE2__)
+    const __m128i sl = _mm_set1_epi8('/');
+    for (unsigned i = 0; i < 64; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+        __m128i v1 = _mm_loadu_si128((const __m128i *)(p + i + 1));
+        __m128i v2 = _mm_loadu_si128((const __m128i *)(p + i + 2));
+        __m128i x = _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')),
+                                  _mm_and_si128(_mm_cmpeq_epi8(v1, sl), _mm_cmpeq_epi8(v2, sl)));
+        mu |= mm16(x) << i;
+        me |= mm16(_mm_cmpeq_epi8(v, _mm_set1_epi8('@'))) << i;
+    }
+#else
+    for (unsigned j = 0; j < 64; j++) {
+        mu |= (uint64_t)(p[j] == ':' && p[j + 1] == '/' && p[j + 2] == '/') << j;
+        me |= (uint64_t)(p[j] == '@') << j;
+    }
+#endif
+    *u = mu;
+    *e = me;
+}
+
+static inline __attribute__((always_inline)) void
+txt_scan_with(void (*txtmask)(const uint8_t *, uint64_t *, uint64_t *), const uint8_t *base,
+              size_t len, size_t lo, size_t hi, unsigned what, struct ctx *ctx)
+{
+    /* a URL's scheme is at most 32 bytes, a local part 64: their "://" or
+     * '@' lies less than 70 bytes past the start */
+    size_t end = hi + 70 < len ? hi + 70 : len;
+    size_t urlq[TXT_QUEUE], mailq[TXT_QUEUE];
+    unsigned nurl = 0, nmail = 0;
+    uint64_t mu = (what & TOK_URL) ? ~0ull : 0, me = (what & TOK_EMAIL) ? ~0ull : 0;
+    for (size_t pos = lo; pos < end; pos += 64) {
+        uint64_t u, e;
+        if (len - pos >= 66) {
+            txtmask(base + pos, &u, &e);
+        } else {
+            uint8_t tmp[66];
+            memset(tmp, 0, sizeof(tmp));
+            memcpy(tmp, base + pos, len - pos);
+            txtmask_base(tmp, &u, &e);
+        }
+        if (end - pos < 64) {
+            u &= (1ull << (end - pos)) - 1;
+            e &= (1ull << (end - pos)) - 1;
+        }
+        /* about one block in five holds one: queued without a branch */
+        nurl += queue_bits(urlq + nurl, pos, u & mu);
+        nmail += queue_bits(mailq + nmail, pos, e & me);
+        if (nurl > TXT_QUEUE - 66 || nmail > TXT_QUEUE - 66) {
+            url_batch(ctx, urlq, nurl);
+            email_batch(ctx, mailq, nmail);
+            nurl = nmail = 0;
+        }
+    }
+    url_batch(ctx, urlq, nurl);
+    email_batch(ctx, mailq, nmail);
+}
+
+static void txt_scan_base(const uint8_t *base, size_t len, size_t lo, size_t hi, unsigned what,
+                          struct ctx *ctx)
+{
+    txt_scan_with(txtmask_base, base, len, lo, hi, what, ctx);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx512bw"))) static inline void txtmask_avx512(const uint8_t *p, uint64_t *u,
+                                                                      uint64_t *e)
+{
+    __m512i v = _mm512_loadu_si512((const void *)p);
+    __m512i v1 = _mm512_loadu_si512((const void *)(p + 1));
+    __m512i v2 = _mm512_loadu_si512((const void *)(p + 2));
+    const __m512i sl = _mm512_set1_epi8('/');
+    __mmask64 x = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(':'));
+    x = _mm512_mask_cmpeq_epi8_mask(x, v1, sl);
+    *u = _mm512_mask_cmpeq_epi8_mask(x, v2, sl);
+    *e = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('@'));
+}
+
+__attribute__((target("avx512bw"))) static void txt_scan_avx512(const uint8_t *base, size_t len,
+                                                                size_t lo, size_t hi, unsigned what,
+                                                                struct ctx *ctx)
+{
+    txt_scan_with(txtmask_avx512, base, len, lo, hi, what, ctx);
+}
+#endif
+
 /* Scans base for candidates of tokens that start in [lo, hi); reads at most
  * base[lo - 1, min(hi + 70, len)). AVX-512BW when the CPU has it
  * (TRAWL_NO_AVX512 in the environment forces the portable path). */
@@ -316,11 +431,14 @@ static void tokens_scan(const uint8_t *base, size_t len, size_t lo, size_t hi, u
         atomic_store_explicit(&have_avx512, have, memory_order_relaxed);
     }
     if (have) {
-        tokens_scan_avx512(base, len, lo, hi, what, ctx);
+        if (what & (TOK_IPV4 | TOK_HEX | TOK_IPV6))
+            tokens_scan_avx512(base, len, lo, hi, what, ctx);
+        if (what & (TOK_URL | TOK_EMAIL)) txt_scan_avx512(base, len, lo, hi, what, ctx);
         return;
     }
 #endif
-    tokens_scan_base(base, len, lo, hi, what, ctx);
+    if (what & (TOK_IPV4 | TOK_HEX | TOK_IPV6)) tokens_scan_base(base, len, lo, hi, what, ctx);
+    if (what & (TOK_URL | TOK_EMAIL)) txt_scan_base(base, len, lo, hi, what, ctx);
 }
 
 #endif

@@ -1,13 +1,16 @@
 /* The compiler: turns an indicator set into a database image (the exact bytes
  * of a .tdb file) and opens that image. Each type goes to the structure that
  * scales for it:
- *  - domains, URLs, e-mail addresses, file names and strings become literals
+ *  - domains, file names and strings become literals
  *    of one caseless Hyperscan literal database (one flag group, so no mixed
  *    flag sets slow the scan); case-sensitive strings are confirmed in the
  *    match callback. UTF-16LE needs no patterns of its own: the engine
  *    narrows UTF-16LE text to bytes and runs the same database over it;
+ *  - URLs and e-mail addresses of the usual shape (db_internal.h) are found
+ *    by the token pass and looked up in tables built when the database is
+ *    opened; any other is a literal like the domains;
  *  - IPv4 addresses and hashes go to hash tables, found in the text by the
- *    engine's token pass (engine/tokens.c): a literal database of a million
+ *    engine's token pass (engine/tokens.h): a literal database of a million
  *    strings takes ~50 s and 2.4 GB to compile, a hash table a fraction of a
  *    second, and the token pass is faster than literals on address-dense logs;
  *  - IPv6 addresses are literals (three spellings) while few, tables beyond;
@@ -42,6 +45,8 @@ struct builder {
     struct trawl_buf litbytes; /* storage for literal texts (offsets in lit vectors) */
     struct litvec lit, re;
     uint32_t max_len;
+    uint64_t ntoken;    /* URLs and e-mail addresses served by the token pass */
+    bool text_literals; /* opts->text_literals: none served that way */
     /* source interning: open addressing over source string offsets */
     uint32_t *src_slots;
     uint32_t src_mask;
@@ -114,6 +119,18 @@ static int add_pat(struct builder *b, struct litvec *v, uint32_t ioc, const char
 static int add_lit(struct builder *b, uint32_t ioc, const char *s, enum trawl_verify verify)
 {
     return add_pat(b, &b->lit, ioc, s, strlen(s), verify, false);
+}
+
+/* A URL or e-mail address the token pass serves: its table is built at
+ * load from the indicator records (dbfile.c); the matchers' overlap must
+ * still hold it whole. */
+static int add_token(struct builder *b, size_t len)
+{
+    if (len > 65535)
+        return trawl_error_set(b->err, TRAWL_EINVAL, NULL, "indicator longer than 64 KiB");
+    if (len > b->max_len) b->max_len = (uint32_t)len;
+    b->ntoken++;
+    return 0;
 }
 
 static int kv_push(struct trawl_buf *t, uint64_t key, uint32_t ioc)
@@ -216,8 +233,12 @@ static int add_ioc(struct builder *b, const struct trawl_ioc_view *v, const char
         return add_lit(b, idx, v->value,
                        (v->flags & TRAWL_IOC_EXACT) ? TRAWL_V_DOMAIN_X : TRAWL_V_DOMAIN);
     case TRAWL_T_URL:
+        if (!b->text_literals && trawl_url_tok(v->value, rec.value_len))
+            return add_token(b, rec.value_len);
         return add_lit(b, idx, v->value, TRAWL_V_URL);
     case TRAWL_T_EMAIL:
+        if (!b->text_literals && trawl_email_tok(v->value, rec.value_len))
+            return add_token(b, rec.value_len);
         return add_lit(b, idx, v->value, TRAWL_V_EMAIL);
     case TRAWL_T_MD5:
     case TRAWL_T_SHA1:
@@ -438,11 +459,12 @@ static int build_image(struct builder *b, const struct trawl_iocset *set,
         .compiled_at = trawl_now_wall(),
         .expired = opts ? opts->expired : 0,
         .literals = b->lit.n,
-        .hashed = (b->hashes.len + b->ipv4.len + b->ipv6.len) / sizeof(struct kv),
+        .hashed = (b->hashes.len + b->ipv4.len + b->ipv6.len) / sizeof(struct kv) + b->ntoken,
         .cidrs = ncidr,
         .hs_bytes = b->info.hs_bytes,
         .max_len = b->max_len,
-        .flags = (!opts || opts->utf16) ? DBMETA_UTF16 : 0,
+        .flags =
+            ((!opts || opts->utf16) ? DBMETA_UTF16 : 0) | (b->text_literals ? DBMETA_TEXT_LIT : 0),
     };
     r = dbimage_add(img, DBS_IOCS, b->iocs.data, b->iocs.len);
     if (!r) r = dbimage_add(img, DBS_STRINGS, b->strings.data, b->strings.len);
@@ -468,6 +490,7 @@ int trawl_db_compile(const struct trawl_iocset *set, const struct trawl_compile_
         return trawl_error_set(err, TRAWL_ENOMEM, NULL, "out of memory");
     }
     b->err = err;
+    b->text_literals = opts && opts->text_literals;
     int r = build_image(b, set, opts, img, t0);
     builder_free(b);
     free(b);

@@ -9,13 +9,16 @@
 #include <hs/hs.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "trawl_ioc.h"
 
 #define TRAWL_DB_MAGIC "TRAWLDB\0"
 /* 3: literals longer than TRAWL_HS_LIT_MAX are given to Hyperscan as their
- * last TRAWL_HS_LIT_MAX bytes (see there). */
-#define TRAWL_DB_VERSION 3u
+ * last TRAWL_HS_LIT_MAX bytes (see there).
+ * 4: URLs and e-mail addresses of the usual shape are left out of Hyperscan
+ * and found by the token pass (trawl_url_tok, trawl_email_tok). */
+#define TRAWL_DB_VERSION 4u
 
 /* Longest literal handed to Hyperscan. Hyperscan 5.4.0 (Debian 12) has a
  * bug in its literal-API runtime (intel/hyperscan#303, fixed in 5.4.1):
@@ -130,6 +133,21 @@ struct trawl_db {
     uint64_t *hex_filter;
     unsigned hex_bits;
 
+    /* Built at load from the indicators, empty when the set has none:
+     * URLs and e-mail addresses served by the token pass (see
+     * trawl_url_tok and trawl_email_tok below). urls is keyed by the hash
+     * of the lower-case "scheme://host" of the URL, emails by the hash of
+     * the lower-case address. Each has a bitmap (url_bits/email_bits bits,
+     * about 3% full) over trawl_tok_word of the bytes around the "://" or
+     * "@" that rejects most candidates with one probe; *_flens has bit n-1
+     * set when a word of n bytes is in use (shorter indicators). */
+    struct trawl_db_tab urls, emails;
+    uint64_t *url_filter, *email_filter;
+    unsigned url_bits, email_bits;
+    uint8_t url_flens, email_flens;
+    uint32_t url_host_max;  /* longest host run of a token URL */
+    uint32_t email_dom_max; /* longest domain of a token e-mail address */
+
     /* owned allocations of a compiled (not mapped) database */
     void *owned[16];
     unsigned nowned;
@@ -151,6 +169,104 @@ static inline void trawl_db_tab_find(const struct trawl_db_tab *t, uint64_t key,
         if (!s) return;
         if (t->keys[i] == key) fn(ud, s - 1);
     }
+}
+
+/* URLs and e-mail addresses as tokens. Hyperscan spends a tenth of a
+ * second per 512 MB on the ~15k URLs and addresses of a 100k set; "://"
+ * and "@" are rare enough in logs that finding them with two more byte
+ * masks in the token pass and looking the token up costs a fraction of
+ * that. An indicator is served this way when its shape makes the token
+ * rules below exactly equivalent to the literal's boundary rules in
+ * engine/match.c (url_ok, the e-mail case of literal_ok); any other stays a
+ * Hyperscan literal.
+ *
+ * URL: "scheme://rest", the scheme 1-32 characters of [A-Za-z0-9+.-] (the
+ * set the byte before a URL may not be in, so the scheme found by walking
+ * back from "://" over that set is the indicator's), and a host run (see
+ * trawl_host_run) of at most TRAWL_TOK_HOST_MAX bytes. The key covers
+ * "scheme://" and the host run; the rest is compared when the key hits.
+ * E-mail: "local@domain", the local part 1-64 characters of
+ * [A-Za-z0-9._%+-] (the set the byte before may not be in), the domain a
+ * single host run of 3 or more bytes (so the host rule at its end means the
+ * text's run ends where the indicator does). */
+#define TRAWL_TOK_SCHEME_MAX 32u
+#define TRAWL_TOK_LOCAL_MAX 64u
+#define TRAWL_TOK_HOST_MAX 253u
+
+static inline bool trawl_dom_char(int c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '-' ||
+           c == '_';
+}
+
+static inline bool trawl_scheme_char(int c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '+' ||
+           c == '.' || c == '-';
+}
+
+static inline bool trawl_local_char(int c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '.' ||
+           c == '_' || c == '%' || c == '+' || c == '-';
+}
+
+/* End of the host run of p[i, n), stopping after at most max bytes: label
+ * characters, and dots followed by one. (max + 1 returned bytes past i mean
+ * "longer than max".) */
+static inline size_t trawl_host_run(const uint8_t *p, size_t i, size_t n, size_t max)
+{
+    size_t lim = n - i > max + 1 ? i + max + 1 : n;
+    while (i < lim &&
+           (trawl_dom_char(p[i]) || (p[i] == '.' && i + 1 < n && trawl_dom_char(p[i + 1]))))
+        i++;
+    return i;
+}
+
+/* Token shape of URL indicator v: the length of its key ("scheme://" plus
+ * the host run), or 0 when it stays a literal. */
+static inline size_t trawl_url_tok(const char *v, size_t n)
+{
+    const uint8_t *p = (const uint8_t *)v;
+    size_t c = 0;
+    while (c < n && c <= TRAWL_TOK_SCHEME_MAX && trawl_scheme_char(p[c]))
+        c++;
+    if (c == 0 || c > TRAWL_TOK_SCHEME_MAX || n - c < 4 || memcmp(p + c, "://", 3)) return 0;
+    size_t e = trawl_host_run(p, c + 3, n, TRAWL_TOK_HOST_MAX);
+    return e - (c + 3) > TRAWL_TOK_HOST_MAX ? 0 : e;
+}
+
+/* Token shape of e-mail indicator v: the length of its local part, or 0
+ * when it stays a literal. */
+static inline size_t trawl_email_tok(const char *v, size_t n)
+{
+    const uint8_t *p = (const uint8_t *)v;
+    size_t a = 0;
+    while (a < n && a <= TRAWL_TOK_LOCAL_MAX && trawl_local_char(p[a]))
+        a++;
+    if (a == 0 || a > TRAWL_TOK_LOCAL_MAX || a == n || p[a] != '@') return 0;
+    size_t d = n - a - 1;
+    if (d < 3 || d > TRAWL_TOK_HOST_MAX) return 0;
+    return trawl_host_run(p, a + 1, n, TRAWL_TOK_HOST_MAX) == n ? a : 0;
+}
+
+/* Filter words: n (1-8) bytes, little-endian, each with bit 5 set so that
+ * ASCII letters compare caselessly (bytes equal but for case give equal
+ * words), hashed with n to bits bits. The engine loads the 8 bytes at once
+ * and masks them; trawl_tok_load is the byte-wise equivalent. */
+#define TRAWL_TOK_CASE 0x2020202020202020ull
+
+static inline uint64_t trawl_tok_load(const uint8_t *p, unsigned n)
+{
+    uint64_t w = 0;
+    for (unsigned i = 0; i < n; i++)
+        w |= (uint64_t)(p[i] | 0x20) << (8 * i);
+    return w;
+}
+
+static inline uint32_t trawl_tok_hash(uint64_t w, unsigned n, unsigned bits)
+{
+    return (uint32_t)(trawl_mix64(w ^ (0x9e3779b97f4a7c15ull * n)) >> (64 - bits));
 }
 
 /* Mask an IPv6 address to plen bits in place. */

@@ -184,6 +184,94 @@ static int build_hex_filter(struct trawl_db *db)
     return 0;
 }
 
+/* Bits of a filter over n entries: 16 to 26, about 3% full. */
+static unsigned filter_bits(size_t n)
+{
+    unsigned bits = 16;
+    while (bits < 26 && ((size_t)1 << bits) < 32 * n)
+        bits++;
+    return bits;
+}
+
+/* A table of n slots' worth of (key, ioc) pairs, in one allocation. */
+static int tab_alloc(struct trawl_db_tab *t, size_t n)
+{
+    size_t ns = 16;
+    while (ns < 2 * n)
+        ns *= 2;
+    uint8_t *mem = calloc(ns, 12);
+    if (!mem) return TRAWL_ENOMEM;
+    t->keys = (const uint64_t *)mem;
+    t->slots = (const uint32_t *)(mem + ns * 8);
+    t->mask = (uint32_t)(ns - 1);
+    return 0;
+}
+
+static void tab_put(struct trawl_db_tab *t, uint64_t key, uint32_t ioc)
+{
+    uint64_t *keys = (uint64_t *)t->keys;
+    uint32_t *slots = (uint32_t *)t->slots;
+    uint32_t s = (uint32_t)trawl_mix64(key) & t->mask;
+    while (slots[s])
+        s = (s + 1) & t->mask;
+    slots[s] = ioc + 1;
+    keys[s] = key;
+}
+
+static uint64_t lower_hash(const char *v, size_t n)
+{
+    char buf[TRAWL_TOK_SCHEME_MAX + 3 + TRAWL_TOK_HOST_MAX + 2 + TRAWL_TOK_LOCAL_MAX];
+    for (size_t i = 0; i < n; i++)
+        buf[i] = trawl_lower(v[i]);
+    return trawl_hash64(buf, n, 0x7e1u);
+}
+
+/* The URL and e-mail tables of the token pass (db_internal.h): every
+ * indicator the compiler left out of Hyperscan for its shape. */
+static int build_text_tokens(struct trawl_db *db)
+{
+    size_t nu = 0, ne = 0;
+    for (uint32_t i = 0; i < db->nioc; i++) {
+        const struct trawl_db_ioc *c = &db->iocs[i];
+        const char *v = db->strings + c->value_off;
+        nu += c->type == TRAWL_T_URL && trawl_url_tok(v, c->value_len);
+        ne += c->type == TRAWL_T_EMAIL && trawl_email_tok(v, c->value_len);
+    }
+    if (nu) {
+        db->url_bits = filter_bits(nu);
+        db->url_filter = calloc((size_t)1 << (db->url_bits - 6), sizeof(uint64_t));
+        if (!db->url_filter || tab_alloc(&db->urls, nu)) return TRAWL_ENOMEM;
+    }
+    if (ne) {
+        db->email_bits = filter_bits(ne);
+        db->email_filter = calloc((size_t)1 << (db->email_bits - 6), sizeof(uint64_t));
+        if (!db->email_filter || tab_alloc(&db->emails, ne)) return TRAWL_ENOMEM;
+    }
+    for (uint32_t i = 0; i < db->nioc && (nu || ne); i++) {
+        const struct trawl_db_ioc *c = &db->iocs[i];
+        const char *v = db->strings + c->value_off;
+        const uint8_t *p = (const uint8_t *)v;
+        size_t n = c->value_len, k;
+        if (c->type == TRAWL_T_URL && (k = trawl_url_tok(v, n))) {
+            tab_put(&db->urls, lower_hash(v, k), i);
+            size_t h = (size_t)((const char *)memchr(v, ':', n) - v) + 3; /* after "://" */
+            unsigned fl = n - h >= 8 ? 8 : (unsigned)(n - h);
+            uint32_t f = trawl_tok_hash(trawl_tok_load(p + h, fl), fl, db->url_bits);
+            db->url_filter[f >> 6] |= 1ull << (f & 63);
+            db->url_flens |= (uint8_t)(1u << (fl - 1));
+            if (k - h > db->url_host_max) db->url_host_max = (uint32_t)(k - h);
+        } else if (c->type == TRAWL_T_EMAIL && (k = trawl_email_tok(v, n))) {
+            tab_put(&db->emails, lower_hash(v, n), i);
+            unsigned lb = k >= 4 ? 4 : (unsigned)k;
+            uint32_t f = trawl_tok_hash(trawl_tok_load(p + k - lb, lb + 4), lb + 4, db->email_bits);
+            db->email_filter[f >> 6] |= 1ull << (f & 63);
+            db->email_flens |= (uint8_t)(1u << (lb - 1));
+            if (n - k - 1 > db->email_dom_max) db->email_dom_max = (uint32_t)(n - k - 1);
+        }
+    }
+    return 0;
+}
+
 static void db_release(struct trawl_db *db)
 {
     hs_free_database(db->hs_lit);
@@ -194,6 +282,13 @@ static void db_release(struct trawl_db *db)
     free(db->hex_filter);
     db->v4_lens = NULL;
     db->hex_filter = NULL;
+    free((void *)db->urls.keys);
+    free((void *)db->emails.keys);
+    free(db->url_filter);
+    free(db->email_filter);
+    memset(&db->urls, 0, sizeof(db->urls));
+    memset(&db->emails, 0, sizeof(db->emails));
+    db->url_filter = db->email_filter = NULL;
 }
 
 int dbimage_open(struct trawl_db *db, void *image, size_t len, const char *name,
@@ -308,7 +403,7 @@ int dbimage_open(struct trawl_db *db, void *image, size_t len, const char *name,
         db_release(db);
         return trawl_error_set(err, TRAWL_ENOMEM, name, "out of memory");
     }
-    if (build_hex_filter(db)) {
+    if (build_hex_filter(db) || (!(meta->flags & DBMETA_TEXT_LIT) && build_text_tokens(db))) {
         db_release(db);
         return trawl_error_set(err, TRAWL_ENOMEM, name, "out of memory");
     }

@@ -67,7 +67,8 @@ struct dbmeta {
     uint32_t flags; /* DBMETA_* */
 };
 
-#define DBMETA_UTF16 0x1u /* match UTF-16LE text too (scan-time narrowing) */
+#define DBMETA_UTF16 0x1u    /* match UTF-16LE text too (scan-time narrowing) */
+#define DBMETA_TEXT_LIT 0x2u /* URLs and e-mail addresses are all literals (no token tables) */
 
 struct dbimage {
     struct trawl_buf body; /* sections, offsets relative to body start */

@@ -231,6 +231,10 @@ struct trawl_db;
 struct trawl_compile_opts {
     bool utf16;       /* allow matching in UTF-16LE text (decided per input at scan) */
     uint64_t expired; /* indicators the loaders dropped as expired, for info */
+    /* Compile every URL and e-mail address as a Hyperscan literal, also
+     * those the token pass would serve: the hits are the same (the unit
+     * tests compare both ways), only the speed differs. */
+    bool text_literals;
     /* Allowlist verdicts, indexed like the set (NULL arrays: none). drop[i]
      * leaves indicator i out; otherwise a non-NULL warnings[i] is kept with
      * the indicator and its hits carry "warning": warnings[i]. */

@@ -511,6 +511,133 @@ Test(match_email, after_nul_byte, .init = setup, .fini = teardown)
     expect_n(bin, sizeof(bin) - 1, false, "1:user@evil.com");
 }
 
+/* ---- URLs and e-mail addresses as tokens ---------------------------------- */
+
+/* Most URLs and addresses are found by the token pass ("://" and '@', a
+ * filter over the bytes around them, a table keyed by "scheme://host" or
+ * the address); the rest stay Hyperscan literals. Both give the same hits. */
+Test(match_text_tokens, shapes_and_filter_lengths, .init = setup, .fini = teardown)
+{
+    char local64[80], text[256];
+    memset(local64, 'x', 64);
+    strcpy(local64 + 64, "@evil.com");
+    add(TRAWL_T_URL, 0, "http://a.io"); /* 4 bytes after "://" */
+    add(TRAWL_T_URL, 0, "https://login.example.com/P?x=1");
+    add(TRAWL_T_URL, 0, "svn+ssh://repo.example.org/trunk");
+    add(TRAWL_T_URL, 0, "http://evil.example:8080/x");
+    add(TRAWL_T_EMAIL, 0, "a@evil.com"); /* 1-byte local part */
+    add(TRAWL_T_EMAIL, 0, "ab@evil.com");
+    add(TRAWL_T_EMAIL, 0, "john.smith@corp.example.com");
+    add(TRAWL_T_EMAIL, 0, local64);
+    add(TRAWL_T_EMAIL, 0, "o'brien@evil.com"); /* "'" is no token character: a literal */
+    build();
+    struct trawl_db_info in;
+    trawl_db_info(g_db, &in);
+    cr_expect_eq(in.hashed, 8, "token URLs and addresses: %llu", (unsigned long long)in.hashed);
+    cr_expect_eq(in.literals, 1);
+
+    expect("GET HTTP://A.IO/x http://a.io. http://a.iox http://a.io.uk",
+           "4:http://a.io 18:http://a.io");
+    expect("xhttp://a.io +http://a.io", "");
+    expect("\"https://LOGIN.example.COM/P?x=1&y\" https://login.example.com/p?x=1",
+           "1:https://login.example.com/P?x=1");
+    expect("svn+ssh://Repo.Example.org/trunk/a ssh://repo.example.org/trunk",
+           "0:svn+ssh://repo.example.org/trunk");
+    expect("http://evil.example:8080/x http://evil.example:8081/x http://evil.example/x",
+           "0:http://evil.example:8080/x");
+    expect("a@evil.com ba@evil.com ab@evil.com A@EVIL.COM.",
+           "0:a@evil.com 23:ab@evil.com 35:a@evil.com");
+    expect("to:John.Smith@corp.example.com;jjohn.smith@corp.example.com",
+           "3:john.smith@corp.example.com");
+    expect("john.smith@corp.example.community john.smith@x.corp.example.com", "");
+    snprintf(text, sizeof(text), "<%s> z%s", local64, local64);
+    expect(text, "1:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx@evil.com");
+    expect("<O'Brien@evil.com> xo'brien@evil.com", "1:o'brien@evil.com");
+    /* at the very ends of the buffer */
+    expect("a@evil.com", "0:a@evil.com");
+    expect("x://", "");
+    expect("@", "");
+    /* UTF-16LE */
+    static const char u16[] = "h\0t\0t\0p\0:\0/\0/\0a\0.\0i\0o\0 \0a\0@\0e\0v\0i\0l\0.\0c\0o\0m\0";
+    expect_n(u16, sizeof(u16) - 1, true, "0:http://a.io/u16 24:a@evil.com/u16");
+}
+
+/* Random text rich in the characters of URLs and addresses, matched with
+ * the token tables and with every URL and address compiled as a literal:
+ * the same hits, whole and split into two spans anywhere. */
+Test(match_text_tokens, same_hits_as_literals, .init = setup, .fini = teardown, .timeout = 120)
+{
+    static const char *const urls[] = {"http://a.io",
+                                       "https://b.example.com/Q",
+                                       "ftp://b.example.com",
+                                       "http://c.example.org/a/b?c=D",
+                                       "hxxps://d-e.example.net/x",
+                                       "http://a.io/p"};
+    static const char *const mails[] = {"a@b.example.com", "ab.c@b.example.com", "x+y@c.io",
+                                        "ab@c.io"};
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++)
+        add(TRAWL_T_URL, 0, urls[i]);
+    for (size_t i = 0; i < sizeof(mails) / sizeof(mails[0]); i++)
+        add(TRAWL_T_EMAIL, 0, mails[i]);
+    add(TRAWL_T_DOMAIN, 0, "b.example.com");
+    build();
+    struct trawl_error err = {0};
+    struct trawl_compile_opts co = {.utf16 = true, .text_literals = true};
+    struct trawl_db *ldb;
+    struct trawl_matcher *lm;
+    cr_assert_eq(trawl_db_compile(g_set, &co, &ldb, &err), 0, "compile: %s", err.msg);
+    cr_assert_eq(trawl_matcher_new(ldb, &lm, &err), 0, "matcher: %s", err.msg);
+    struct trawl_db_info in;
+    trawl_db_info(ldb, &in);
+    cr_assert_eq(in.literals, 11);
+
+    static const char *const frag[] = {
+        "http", "https",   "ftp",  "://",  "@",    ".",   "/",    ":", "a", "b",    "c",
+        "io",   "example", ".com", ".org", "-",    "+",   "x",    "Q", "q", "?c=D", "A",
+        "B.",   " ",       "\"",   "ab",   ".net", "d-e", "/a/b", "p", "y"};
+    const size_t nfrag = sizeof(frag) / sizeof(frag[0]);
+    char t[400];
+    for (int round = 0; round < 3000; round++) {
+        size_t n = 0;
+        while (n < 300) {
+            uint64_t r = rnd();
+            const char *f;
+            if (r % 5 == 0)
+                f = r % 3 ? urls[(r >> 8) % 6] : mails[(r >> 8) % 4];
+            else
+                f = frag[(r >> 8) % nfrag];
+            size_t k = strlen(f);
+            memcpy(t + n, f, k);
+            if ((r >> 20) % 4 == 0) /* some upper case */
+                for (size_t i = 0; i < k; i++)
+                    t[n + i] =
+                        (char)(t[n + i] >= 'a' && t[n + i] <= 'z' ? t[n + i] - 32 : t[n + i]);
+            n += k;
+        }
+        t[n] = 0;
+        char *tok = scan_whole(t, n, false);
+        struct trawl_db *sdb = g_db;
+        struct trawl_matcher *sm = g_m;
+        g_db = ldb;
+        g_m = lm;
+        char *lit = scan_whole(t, n, false);
+        g_db = sdb;
+        g_m = sm;
+        cr_assert_str_eq(tok, lit, "text \"%s\"", t);
+        size_t cut = (size_t)(rnd() % n);
+        trawl_matcher_clear(g_m);
+        scan_span(t, n, 0, cut, false);
+        scan_span(t, n, cut, n, false);
+        char *split = render();
+        cr_assert_str_eq(split, lit, "split at %zu of \"%s\"", cut, t);
+        free(tok);
+        free(lit);
+        free(split);
+    }
+    trawl_matcher_free(lm);
+    trawl_db_close(ldb);
+}
+
 /* ---- hashes ------------------------------------------------------------- */
 
 #define MD5 "d41d8cd98f00b204e9800998ecf8427e"

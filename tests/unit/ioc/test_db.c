@@ -148,7 +148,7 @@ Test(db, round_trip_same_indicators)
 
     struct trawl_db_info in;
     trawl_db_info(db, &in);
-    cr_assert_eq(in.format_version, 3);
+    cr_assert_eq(in.format_version, 4);
     cr_assert_eq(in.file_size, file_size());
     cr_assert_eq(in.by_type[TRAWL_T_CIDR], 2);
     cr_assert_eq(in.by_type[TRAWL_T_REGEX], 1);
@@ -157,9 +157,10 @@ Test(db, round_trip_same_indicators)
     cr_assert_eq(in.by_severity[TRAWL_SEV_CRITICAL], 1);
     cr_assert_eq(in.cidrs, 2);
     cr_assert_eq(in.expired, 3);
-    /* addresses and hashes in tables; the text types as literals */
-    cr_assert_eq(in.hashed, 5);
-    cr_assert_eq(in.literals, 5);
+    /* addresses, hashes, the URL and the e-mail address in tables; the
+     * other text types as literals */
+    cr_assert_eq(in.hashed, 7);
+    cr_assert_eq(in.literals, 3);
     cr_assert_gt(in.hs_bytes, 0);
     cr_assert_str_eq(in.hs_version, hs_version());
     trawl_db_close(db);
