@@ -14,7 +14,10 @@
  *    base gives the same hits (chunks of a mapped file);
  *  - so does scanning it as two stream windows, the second starting with
  *    the first's carried tail (LOOKBEHIND bytes before its range, as scan.c);
- *  - every hit lies inside the data.
+ *  - every hit lies inside the data;
+ *  - with URL or e-mail indicators in the set, the database compiled with
+ *    every one of them as a Hyperscan literal (text_literals) finds exactly
+ *    the same hits as the token pass does.
  * Regex indicators take part in the first check only: a regex match may
  * begin anywhere, so its start depends on where scanning starts. */
 #include <stdlib.h>
@@ -95,8 +98,8 @@ struct entry {
     uint8_t *key;
     size_t klen;
     struct trawl_iocset *set;
-    struct trawl_db *db, *db2;
-    struct trawl_matcher *m1, *m2;
+    struct trawl_db *db, *db2, *db3;
+    struct trawl_matcher *m1, *m2, *m3; /* db3/m3: text_literals, or NULL */
     bool regex;
     uint64_t used;
 };
@@ -108,7 +111,9 @@ static void entry_free(struct entry *e)
 {
     trawl_matcher_free(e->m1);
     trawl_matcher_free(e->m2);
+    trawl_matcher_free(e->m3);
     trawl_db_close(e->db2);
+    trawl_db_close(e->db3);
     trawl_db_close(e->db);
     trawl_iocset_free(e->set);
     free(e->key);
@@ -153,6 +158,11 @@ static int scan_checks(struct entry *e, const uint8_t *text, size_t len, size_t 
     struct hits h1 = collect(m1, &whole, 1);
     struct hits h2 = collect(m2, &whole, 1);
     same(&h1, &h2, "compiled and reopened database");
+    if (e->m3) {
+        struct hits h5 = collect(e->m3, &whole, 1);
+        same(&h1, &h5, "token and literal URLs and addresses");
+        free(h5.h);
+    }
     if (getenv("TRAWL_FUZZ_VERBOSE"))
         fprintf(stderr, "roundtrip: %zu indicators, %zu data bytes, split %zu, %zu hits\n", n, len,
                 split, h1.n);
@@ -224,7 +234,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct trawl_iocset *set;
     FUZZ_CHECK(trawl_iocset_new(&set) == 0, "out of memory");
-    bool regex = false;
+    bool regex = false, text = false;
     for (unsigned i = 0; i < nlines && p < end; i++) {
         const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
         if (!nl) break;
@@ -248,6 +258,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                     .confidence = -1};
         FUZZ_CHECK(trawl_iocset_add(set, &rec) >= 0, "add failed");
         regex |= type == TRAWL_T_REGEX;
+        text |= type == TRAWL_T_URL || type == TRAWL_T_EMAIL;
     }
     FUZZ_CHECK(p == q, "indicator lines parsed twice differently");
 
@@ -288,5 +299,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         .used = ++clock_};
     FUZZ_CHECK(trawl_matcher_new(db, &e->m1, &err) == 0, "matcher: %s", err.msg);
     FUZZ_CHECK(trawl_matcher_new(db2, &e->m2, &err) == 0, "matcher: %s", err.msg);
+    if (text) {
+        co.text_literals = true;
+        FUZZ_CHECK(trawl_db_compile(set, &co, &e->db3, &err) == 0, "literal compile: %s", err.msg);
+        FUZZ_CHECK(trawl_matcher_new(e->db3, &e->m3, &err) == 0, "matcher: %s", err.msg);
+    }
     return scan_checks(e, q, (size_t)(end - q), split, opt);
 }
