@@ -181,13 +181,12 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
     size_t pos = lo;
     cur = end - pos >= 64 ? classify(base + pos) : classify_tail(classify, base + pos, end - pos);
     /* the eight bytes before lo, as the top bits of a previous block */
-    uint64_t prev_d = 0, prev_p = 0, prev_h = 0;
+    uint64_t prev_d = 0, prev_h = 0;
     for (size_t k = 1; k <= 8 && k <= lo; k++) {
         uint8_t ch = base[lo - k];
         uint64_t bit = 1ull << (64 - k);
         bool dg = ch >= '0' && ch <= '9';
         prev_d |= dg ? bit : 0;
-        prev_p |= ch == '.' ? bit : 0;
         prev_h |= dg || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f') ? bit : 0;
     }
     struct hex_run hex[HEX_BATCH];
@@ -283,7 +282,6 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
             }
         }
         prev_d = cur.d;
-        prev_p = cur.p;
         prev_h = cur.h;
         cur = nxt;
         pos = npos;
@@ -316,7 +314,12 @@ __attribute__((target("avx512bw"))) static void tokens_scan_avx512(const uint8_t
                                                                    size_t lo, size_t hi,
                                                                    unsigned what, struct ctx *ctx)
 {
-    tokens_scan_with(classify_avx512, base, len, lo, hi, what, ctx);
+    /* the usual set has all three kinds: an instance where that is a
+     * constant keeps the tests of what out of the loop (and registers) */
+    if ((what & (TOK_IPV4 | TOK_HEX | TOK_IPV6)) == (TOK_IPV4 | TOK_HEX | TOK_IPV6))
+        tokens_scan_with(classify_avx512, base, len, lo, hi, TOK_IPV4 | TOK_HEX | TOK_IPV6, ctx);
+    else
+        tokens_scan_with(classify_avx512, base, len, lo, hi, what, ctx);
 }
 #endif
 
