@@ -70,7 +70,6 @@ struct dirstate {
     struct trawl_proto_dir proto;
     uint16_t ncarry;
     uint8_t nearly;    /* entries of early[] (prompt mode) */
-    uint8_t early_gen; /* the lane's dbgen when they were recorded */
     bool settled;      /* the tail held now has been looked at (settle) */
     uint64_t acc;      /* stream offset accepted up to */
     uint64_t end;      /* stream offset after the carried bytes */
@@ -84,10 +83,12 @@ struct flowstate {
     /* packet numbers per direction, for address hits */
     uint64_t pkts[2][PKT_LIST];
     uint8_t carry[2][CARRY];
-    /* hits in the held tail reported early (settle), not to be sent again */
+    /* hits in the held tail reported early (settle), not to be sent again;
+     * the indicator by early_key, so that a database reloaded since (other
+     * indices, same indicator) does not send them again either */
     struct early {
         uint64_t offset;
-        uint32_t ioc;
+        uint64_t key;
     } early[2][EARLY];
 };
 _Static_assert(offsetof(struct flowstate, pkts) <= 128, "hot flow state fits two lines");
@@ -111,7 +112,6 @@ struct netlane {
     struct trawl_flow_pkt fp;
     size_t overlap;
     bool prompt;        /* live: see trawl_netscan_opts.prompt */
-    uint8_t dbgen;      /* bumped on each database swap */
     int64_t settled_to; /* flows paused before this time were settled */
     uint8_t *win;       /* carry + chunk */
     size_t wincap;
@@ -195,10 +195,22 @@ static void scan_span(struct netlane *ns, const uint8_t *base, size_t len, uint6
     trawl_matcher_clear(ns->m);
 }
 
-static bool early_has(const struct early *e, unsigned n, const struct trawl_hit *h)
+/* The indicator of a hit as early[] records it: its type and value. */
+static uint64_t early_key(const struct netlane *ns, uint32_t ioc)
 {
-    for (unsigned i = 0; i < n; i++)
-        if (e[i].offset == h->offset && e[i].ioc == h->ioc) return true;
+    const struct trawl_db_ioc *r = &ns->db->iocs[ioc];
+    return trawl_hash64(ns->db->strings + r->value_off, r->value_len, 0xea51u + r->type);
+}
+
+static bool early_has(const struct netlane *ns, const struct early *e, unsigned n,
+                      const struct trawl_hit *h)
+{
+    uint64_t key = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (e[i].offset != h->offset) continue;
+        if (!key) key = early_key(ns, h->ioc);
+        if (e[i].key == key) return true;
+    }
     return false;
 }
 
@@ -214,7 +226,7 @@ static unsigned scan_stream_span(struct netlane *ns, struct dirstate *d, struct 
         size_t n = trawl_matcher_nhits(ns->m), k = 0;
         struct trawl_hit *h = trawl_matcher_hits(ns->m);
         for (size_t i = 0; i < n; i++)
-            if (!early_has(early, d->nearly, &h[i])) h[k++] = h[i];
+            if (!early_has(ns, early, d->nearly, &h[i])) h[k++] = h[i];
         trawl_matcher_truncate(ns->m, k);
         emit(ns, base, len, base_off);
     }
@@ -255,7 +267,7 @@ static void stream_bytes(struct netlane *ns, struct dirstate *d, uint8_t *carry,
     uint64_t hi = final ? d->end : (d->end > ns->overlap ? d->end - ns->overlap : 0);
     if (hi < d->acc) hi = d->acc;
     unsigned still = 0; /* early hits not reached yet */
-    if (d->nearly && d->early_gen == ns->dbgen)
+    if (d->nearly)
         still = scan_stream_span(ns, d, early, ns->win, need, base_off, hi);
     else
         scan_span(ns, ns->win, need, base_off, d->acc, hi);
@@ -357,7 +369,6 @@ static void settle(void *ud, const struct trawl_flow_end *v)
         struct dirstate *d = &f->dir[dir];
         if (d->settled || d->acc >= d->end || !d->ncarry) continue;
         d->settled = true;
-        if (d->early_gen != ns->dbgen) d->nearly = 0;
         set_meta_dir(ns, v, f->id, dir);
         ns->meta.packet = d->last_pkt;
         ns->meta.pcap_ts = (double)v->last_ts / 1e9;
@@ -372,13 +383,12 @@ static void settle(void *ud, const struct trawl_flow_end *v)
             size_t n = trawl_matcher_nhits(ns->m), k = 0;
             struct trawl_hit *h = trawl_matcher_hits(ns->m);
             for (size_t i = 0; i < n; i++) {
-                if (h[i].offset + h[i].len + LOOKAHEAD > d->end) continue; /* undecided */
-                if (early_has(f->early[dir], d->nearly, &h[i])) continue;  /* sent before */
+                if (h[i].offset + h[i].len + LOOKAHEAD > d->end) continue;    /* undecided */
+                if (early_has(ns, f->early[dir], d->nearly, &h[i])) continue; /* sent before */
                 if (d->nearly == EARLY) continue; /* no room to record it: it waits */
-                f->early[dir][d->nearly++] = (struct early){h[i].offset, h[i].ioc};
+                f->early[dir][d->nearly++] = (struct early){h[i].offset, early_key(ns, h[i].ioc)};
                 h[k++] = h[i];
             }
-            d->early_gen = ns->dbgen;
             trawl_matcher_truncate(ns->m, k);
             emit(ns, f->carry[dir], d->ncarry, base_off);
         }
@@ -389,7 +399,6 @@ static void settle(void *ud, const struct trawl_flow_end *v)
 static void set_matcher(struct netlane *ns, const struct trawl_db *db, struct trawl_matcher *m,
                         const char *db_id)
 {
-    ns->dbgen++;
     ns->db = db;
     ns->m = m;
     ns->db_id = db_id;

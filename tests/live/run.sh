@@ -81,9 +81,12 @@ chmod 755 "$TMP" # --user nobody reads the database for reloads
     "$MKPCAP" ooo 200 ooo.pcap || exit 2
 printf '%s\n' dns-ioc.trawl-test.net http-ioc.trawl-test.org 45.77.10.99 \
     split-across.trawl-test.com >main.txt
+# the same indicators at other indices, for a reload (prompt)
+printf '%s\n' other-ioc.trawl-test.net split-across.trawl-test.com 45.77.10.99 \
+    http-ioc.trawl-test.org dns-ioc.trawl-test.net >main2.txt
 printf '%s\n' alpha-ioc.trawl-test.net >a.txt
 printf '%s\n' beta-ioc.trawl-test.net >b.txt
-for db in main a b; do
+for db in main main2 a b; do
     "$TRAWL" compile -q -o $db.tdb $db.txt >/dev/null 2>&1 || {
         echo "run.sh: trawl compile $db failed" >&2
         exit 2
@@ -170,7 +173,8 @@ check "workers: -j1 and -j3 find the same hits" "$(diff <(hitkeys main.jsonl) <(
 # flow's first packet; the Host line lies in the bytes a stream holds back (its last
 # `overlap` bytes) and comes once the flow has paused for a second. The final flush
 # must not send either again.
-start prompt -d main.tdb -j 2 --stats 0
+cp main.tdb prompt.tdb
+start prompt -d prompt.tdb -j 2 --stats 0
 replay main.pcap
 t0=$(date +%s)
 wait_for prompt.jsonl '"value":"45.77.10.99"' 30
@@ -178,6 +182,11 @@ wait_for prompt.jsonl '"value":"http-ioc.trawl-test.org"' 80
 wait_for prompt.jsonl '"value":"split-across.trawl-test.com"' 80
 t1=$(date +%s)
 cp prompt.jsonl prompt-open.jsonl
+# a reload before the flows end: the hits sent early are not sent again by
+# the new database either (it holds the same indicators at other indices)
+cp main2.tdb prompt.tdb.tmp && mv prompt.tdb.tmp prompt.tdb
+kill -HUP "$LIVE_PID"
+wait_for prompt.err "database reloaded" 30
 stop
 check "prompt: the address hit is sent while its flow is open" "$(head -c 300 prompt-open.jsonl)" \
     grep -q '"value":"45.77.10.99".*"field":"ip.dst"' prompt-open.jsonl
