@@ -476,17 +476,6 @@ static void email_found(void *ud, uint32_t ioc)
     if (host_ends(c, l->start + n, false)) push_hit(c, l->start, n, ioc, false);
 }
 
-/* Hash of the lower-case bytes [s, e) (at most the key sizes of
- * db_internal.h), as the loader hashes the indicators. */
-static uint64_t txt_key(const uint8_t *b, size_t s, size_t e)
-{
-    char buf[TRAWL_TOK_SCHEME_MAX + 3 + TRAWL_TOK_HOST_MAX + 2 + TRAWL_TOK_LOCAL_MAX];
-    size_t n = e - s;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = trawl_lower((char)b[s + i]);
-    return trawl_hash64(buf, n, 0x7e1u);
-}
-
 static void token_url(struct ctx *c, size_t col)
 {
     const struct trawl_db *db = c->m->db;
@@ -499,7 +488,7 @@ static void token_url(struct ctx *c, size_t col)
     size_t h = col + 3, e = trawl_host_run(b, h, c->len, db->url_host_max);
     if (e - h > db->url_host_max) return;
     struct txt_lookup l = {c, s};
-    trawl_db_tab_find(&db->urls, txt_key(b, s, e), url_found, &l);
+    trawl_db_tab_find(&db->urls, trawl_tok_key(b + s, e - s), url_found, &l);
 }
 
 static void token_email(struct ctx *c, size_t at)
@@ -514,7 +503,7 @@ static void token_email(struct ctx *c, size_t at)
     size_t e = trawl_host_run(b, at + 1, c->len, db->email_dom_max);
     if (e - (at + 1) > db->email_dom_max) return;
     struct txt_lookup l = {c, s};
-    trawl_db_tab_find(&db->emails, txt_key(b, s, e), email_found, &l);
+    trawl_db_tab_find(&db->emails, trawl_tok_key(b + s, e - s), email_found, &l);
 }
 
 /* The 8 bytes at b[from, from + 8) as a filter word (db_internal.h), the

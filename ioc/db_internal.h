@@ -250,6 +250,19 @@ static inline size_t trawl_email_tok(const char *v, size_t n)
     return trawl_host_run(p, a + 1, n, TRAWL_TOK_HOST_MAX) == n ? a : 0;
 }
 
+/* Table key of a token URL ("scheme://host") or address: the hash of its
+ * n bytes at p in lower case, n at most TRAWL_TOK_KEY_MAX. The loader and
+ * the engine both key with this. */
+#define TRAWL_TOK_KEY_MAX (TRAWL_TOK_LOCAL_MAX + 1 + TRAWL_TOK_HOST_MAX)
+
+static inline uint64_t trawl_tok_key(const uint8_t *p, size_t n)
+{
+    char buf[TRAWL_TOK_KEY_MAX];
+    for (size_t i = 0; i < n; i++)
+        buf[i] = trawl_lower((char)p[i]);
+    return trawl_hash64(buf, n, 0x7e1u);
+}
+
 /* Filter words: n (1-8) bytes, little-endian, each with bit 5 set so that
  * ASCII letters compare caselessly (bytes equal but for case give equal
  * words), hashed with n to bits bits. The engine loads the 8 bytes at once

@@ -218,14 +218,6 @@ static void tab_put(struct trawl_db_tab *t, uint64_t key, uint32_t ioc)
     keys[s] = key;
 }
 
-static uint64_t lower_hash(const char *v, size_t n)
-{
-    char buf[TRAWL_TOK_SCHEME_MAX + 3 + TRAWL_TOK_HOST_MAX + 2 + TRAWL_TOK_LOCAL_MAX];
-    for (size_t i = 0; i < n; i++)
-        buf[i] = trawl_lower(v[i]);
-    return trawl_hash64(buf, n, 0x7e1u);
-}
-
 /* The URL and e-mail tables of the token pass (db_internal.h): every
  * indicator the compiler left out of Hyperscan for its shape. */
 static int build_text_tokens(struct trawl_db *db)
@@ -253,7 +245,7 @@ static int build_text_tokens(struct trawl_db *db)
         const uint8_t *p = (const uint8_t *)v;
         size_t n = c->value_len, k;
         if (c->type == TRAWL_T_URL && (k = trawl_url_tok(v, n))) {
-            tab_put(&db->urls, lower_hash(v, k), i);
+            tab_put(&db->urls, trawl_tok_key(p, k), i);
             size_t h = (size_t)((const char *)memchr(v, ':', n) - v) + 3; /* after "://" */
             unsigned fl = n - h >= 8 ? 8 : (unsigned)(n - h);
             uint32_t f = trawl_tok_hash(trawl_tok_load(p + h, fl), fl, db->url_bits);
@@ -261,7 +253,7 @@ static int build_text_tokens(struct trawl_db *db)
             db->url_flens |= (uint8_t)(1u << (fl - 1));
             if (k - h > db->url_host_max) db->url_host_max = (uint32_t)(k - h);
         } else if (c->type == TRAWL_T_EMAIL && (k = trawl_email_tok(v, n))) {
-            tab_put(&db->emails, lower_hash(v, n), i);
+            tab_put(&db->emails, trawl_tok_key(p, n), i);
             unsigned lb = k >= 4 ? 4 : (unsigned)k;
             uint32_t f = trawl_tok_hash(trawl_tok_load(p + k - lb, lb + 4), lb + 4, db->email_bits);
             db->email_filter[f >> 6] |= 1ull << (f & 63);
