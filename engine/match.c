@@ -585,39 +585,39 @@ static bool url_rest(const struct ctx *c, size_t col)
     return false;
 }
 
-/* Candidates in batches: the filter words are fetched together first. */
-static void email_batch(struct ctx *c, const size_t *q, unsigned n)
+/* Candidates in batches ('@'s with email, else "://"s): the filter words
+ * are fetched together first. */
+static inline void txt_batch(struct ctx *c, const size_t *q, unsigned n, bool email)
 {
     const struct trawl_db *db = c->m->db;
-    if (!n || !db->email_filter) return;
+    const uint64_t *filter = email ? db->email_filter : db->url_filter;
+    if (!n || !filter) return;
     uint32_t f[TXT_QUEUE];
     for (unsigned i = 0; i < n; i++) {
-        f[i] = email_first(c, q[i]);
-        if (f[i] != UINT32_MAX) __builtin_prefetch(&db->email_filter[f[i] >> 6]);
+        f[i] = email ? email_first(c, q[i]) : url_first(c, q[i]);
+        if (f[i] != UINT32_MAX) __builtin_prefetch(&filter[f[i] >> 6]);
     }
-    bool many = __builtin_popcount(db->email_flens) > 1;
+    bool many = __builtin_popcount(email ? db->email_flens : db->url_flens) > 1;
     for (unsigned i = 0; i < n; i++) {
         if (f[i] == UINT32_MAX) continue;
-        if ((db->email_filter[f[i] >> 6] & (1ull << (f[i] & 63))) || (many && email_rest(c, q[i])))
+        if (!(filter[f[i] >> 6] & (1ull << (f[i] & 63))) &&
+            !(many && (email ? email_rest(c, q[i]) : url_rest(c, q[i]))))
+            continue;
+        if (email)
             token_email(c, q[i]);
+        else
+            token_url(c, q[i]);
     }
+}
+
+static void email_batch(struct ctx *c, const size_t *q, unsigned n)
+{
+    txt_batch(c, q, n, true);
 }
 
 static void url_batch(struct ctx *c, const size_t *q, unsigned n)
 {
-    const struct trawl_db *db = c->m->db;
-    if (!n || !db->url_filter) return;
-    uint32_t f[TXT_QUEUE];
-    for (unsigned i = 0; i < n; i++) {
-        f[i] = url_first(c, q[i]);
-        if (f[i] != UINT32_MAX) __builtin_prefetch(&db->url_filter[f[i] >> 6]);
-    }
-    bool many = __builtin_popcount(db->url_flens) > 1;
-    for (unsigned i = 0; i < n; i++) {
-        if (f[i] == UINT32_MAX) continue;
-        if ((db->url_filter[f[i] >> 6] & (1ull << (f[i] & 63))) || (many && url_rest(c, q[i])))
-            token_url(c, q[i]);
-    }
+    txt_batch(c, q, n, false);
 }
 
 /* The token pass, instantiated with the callbacks above so they inline. */
