@@ -476,34 +476,38 @@ static void email_found(void *ud, uint32_t ioc)
     if (host_ends(c, l->start + n, false)) push_hit(c, l->start, n, ioc, false);
 }
 
+/* A candidate mark ("://" at mark, gap 3, or '@', gap 1): the run of
+ * in_run characters before it (at most back_max, the scheme or local
+ * part) is where the token starts; the host run after the gap (at most
+ * host_max) ends it; the key of the whole is looked up in tab. */
+static inline void token_text(struct ctx *c, size_t mark, size_t gap, size_t back_max,
+                              bool (*in_run)(int), uint32_t host_max,
+                              const struct trawl_db_tab *tab, void (*fn)(void *, uint32_t))
+{
+    const uint8_t *b = c->base;
+    size_t s = mark, lim = mark > back_max + 1 ? mark - back_max - 1 : 0;
+    while (s > lim && in_run(b[s - 1]))
+        s--;
+    if (s == mark || mark - s > back_max) return;
+    if (s < c->lo || s >= c->hi) return;
+    size_t h = mark + gap, e = trawl_host_run(b, h, c->len, host_max);
+    if (e - h > host_max) return;
+    struct txt_lookup l = {c, s};
+    trawl_db_tab_find(tab, trawl_tok_key(b + s, e - s), fn, &l);
+}
+
 static void token_url(struct ctx *c, size_t col)
 {
     const struct trawl_db *db = c->m->db;
-    const uint8_t *b = c->base;
-    size_t s = col, lim = col > TRAWL_TOK_SCHEME_MAX + 1 ? col - TRAWL_TOK_SCHEME_MAX - 1 : 0;
-    while (s > lim && trawl_scheme_char(b[s - 1]))
-        s--;
-    if (s == col || col - s > TRAWL_TOK_SCHEME_MAX) return;
-    if (s < c->lo || s >= c->hi) return;
-    size_t h = col + 3, e = trawl_host_run(b, h, c->len, db->url_host_max);
-    if (e - h > db->url_host_max) return;
-    struct txt_lookup l = {c, s};
-    trawl_db_tab_find(&db->urls, trawl_tok_key(b + s, e - s), url_found, &l);
+    token_text(c, col, 3, TRAWL_TOK_SCHEME_MAX, trawl_scheme_char, db->url_host_max, &db->urls,
+               url_found);
 }
 
 static void token_email(struct ctx *c, size_t at)
 {
     const struct trawl_db *db = c->m->db;
-    const uint8_t *b = c->base;
-    size_t s = at, lim = at > TRAWL_TOK_LOCAL_MAX + 1 ? at - TRAWL_TOK_LOCAL_MAX - 1 : 0;
-    while (s > lim && trawl_local_char(b[s - 1]))
-        s--;
-    if (s == at || at - s > TRAWL_TOK_LOCAL_MAX) return;
-    if (s < c->lo || s >= c->hi) return;
-    size_t e = trawl_host_run(b, at + 1, c->len, db->email_dom_max);
-    if (e - (at + 1) > db->email_dom_max) return;
-    struct txt_lookup l = {c, s};
-    trawl_db_tab_find(&db->emails, trawl_tok_key(b + s, e - s), email_found, &l);
+    token_text(c, at, 1, TRAWL_TOK_LOCAL_MAX, trawl_local_char, db->email_dom_max, &db->emails,
+               email_found);
 }
 
 /* The 8 bytes at b[from, from + 8) as a filter word (db_internal.h), the
