@@ -78,6 +78,9 @@ struct worker {
     uint64_t packets, flows, flows_timeout, flows_evicted; /* captures */
     size_t pos;           /* mapped offset being scanned, for the SIGBUS report */
     struct trawl_buf ctx; /* mapped bytes that a run of hits reads, copied (emit) */
+    /* set by emit: the offset and line of the last hit it sent, so that the
+     * next step counts newlines from there, not again from its own start */
+    uint64_t line_off, line_no;
     pthread_t th;
 };
 
@@ -200,6 +203,8 @@ static int emit(struct worker *w, const struct trawl_hit_origin *o)
     if (!n) return 0;
     struct trawl_hit *h = trawl_matcher_hits(w->m);
     trawl_hits_prepare(h, n, o);
+    w->line_off = h[n - 1].offset;
+    w->line_no = h[n - 1].line;
     sigjmp_buf *guard = guard_jmp;
     int r = 0;
     for (size_t i = 0, k; i < n && !r; i += k) {
@@ -272,6 +277,8 @@ static int scan_steps(struct worker *w, const char *path, const uint8_t *data, s
                                      .timestamp = trawl_now_real(),
                                      .job = s->o->job};
         if (emit(w, &o)) return -1;
+        counted = (size_t)w->line_off; /* base_off is 0 */
+        lines = w->line_no - 1;
     }
     return 0;
 }
@@ -456,6 +463,8 @@ static int scan_block(struct worker *w, struct stream *st, struct block *b)
                                          .timestamp = trawl_now_real(),
                                          .job = s->o->job};
             if (emit(w, &o)) ret = -1;
+            counted = w->line_off;
+            lines = w->line_no - 1;
         }
         w->bytes += e - a;
         if (s->o->progress) atomic_fetch_add(s->o->progress, e - a);
