@@ -379,6 +379,9 @@ txt_scan_with(void (*txtmask)(const uint8_t *, uint64_t *, uint64_t *), const ui
         }
         /* about one block in five holds one: queued without a branch */
         nurl += queue_bits(urlq + nurl, pos, u & mu);
+        /* an '@' next to another is in no address: runs of them (binary
+         * data) would each cost a filter probe */
+        e &= ~(e << 1) & ~(e >> 1);
         nmail += queue_bits(mailq + nmail, pos, e & me);
         if (nurl > TXT_QUEUE - 66 || nmail > TXT_QUEUE - 66) {
             url_batch(ctx, urlq, nurl);

@@ -550,6 +550,8 @@ Test(match_text_tokens, shapes_and_filter_lengths, .init = setup, .fini = teardo
     expect("to:John.Smith@corp.example.com;jjohn.smith@corp.example.com",
            "3:john.smith@corp.example.com");
     expect("john.smith@corp.example.community john.smith@x.corp.example.com", "");
+    /* runs of '@' are skipped; an '@' next to them is not */
+    expect("@@@a@evil.com@@ab@evil.com @@@", "3:a@evil.com 15:ab@evil.com");
     snprintf(text, sizeof(text), "<%s> z%s", local64, local64);
     expect(text, "1:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx@evil.com");
     expect("<O'Brien@evil.com> xo'brien@evil.com", "1:o'brien@evil.com");
