@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "trawl_ioc.h"
@@ -48,10 +49,20 @@ static inline const struct diag_rec *diag_with(const struct diags *ds, const cha
     return NULL;
 }
 
+/* A file of tests/unit/ioc/data (TRAWL_SRCDIR: the source tree). */
+static inline const char *data_path(const char *rel)
+{
+    static char buf[4096];
+    const char *src = getenv("TRAWL_SRCDIR");
+    snprintf(buf, sizeof(buf), "%s/tests/unit/ioc/data/%s", src && *src ? src : ".", rel);
+    return buf;
+}
+
 static inline struct trawl_iocset *new_set(void)
 {
     struct trawl_iocset *s = NULL;
     cr_assert_eq(trawl_iocset_new(&s), 0);
+    cr_assert_not_null(s);
     return s;
 }
 

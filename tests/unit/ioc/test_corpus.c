@@ -13,6 +13,8 @@
 
 #include "trawl_ioc.h"
 
+#include "ioc_test.h"
+
 /* ---- helpers ------------------------------------------------------------ */
 
 static char corpus[4096];
@@ -46,40 +48,6 @@ static void diag(void *ud, const char *file, unsigned long line, bool is_error, 
     } else {
         d->warnings++;
     }
-}
-
-static struct trawl_iocset *new_set(void)
-{
-    struct trawl_iocset *s = NULL;
-    cr_assert_eq(trawl_iocset_new(&s), 0);
-    return s;
-}
-
-static long find(const struct trawl_iocset *s, enum trawl_ioc_type type, const char *value)
-{
-    for (size_t i = 0; i < trawl_iocset_count(s); i++) {
-        struct trawl_ioc_view v;
-        trawl_iocset_get(s, i, &v);
-        if (v.type == type && strcmp(v.value, value) == 0) return (long)i;
-    }
-    return -1;
-}
-
-static struct trawl_ioc_view must_have(const struct trawl_iocset *s, enum trawl_ioc_type type,
-                                       const char *value)
-{
-    long i = find(s, type, value);
-    cr_assert_geq(i, 0, "%s \"%s\" missing", trawl_ioc_type_name(type), value);
-    struct trawl_ioc_view v;
-    trawl_iocset_get(s, (size_t)i, &v);
-    return v;
-}
-
-static bool has_source(const struct trawl_ioc_view *v, const char *src)
-{
-    for (size_t i = 0; i < v->nsources; i++)
-        if (strcmp(v->sources[i], src) == 0) return true;
-    return false;
 }
 
 /* Loads one corpus file with format detection on. */
@@ -130,13 +98,12 @@ Test(signature_base, hash_iocs)
     expect_counts("merged", st.merged, mer, TRAWL_T_COUNT);
     cr_assert_eq(trawl_iocset_count(s), 986 + 893 + 1174);
 
-    struct trawl_ioc_view v = must_have(
+    struct trawl_ioc_view v = view_of(
         s, TRAWL_T_SHA256, "ce583821191345274cd954b2db7da9742c239fe413fc17dcb97ffdd7b51cb072");
     cr_assert_str_eq(v.sources[0], "hash-iocs.txt");
-    must_have(s, TRAWL_T_MD5, "e975d5b29d988929e5ad3a8fa19083d1");
+    view_of(s, TRAWL_T_MD5, "e975d5b29d988929e5ad3a8fa19083d1");
     /* written upper case in the file */
-    must_have(s, TRAWL_T_SHA256,
-              "ee04b324f7e25b59d3412232a79d1878632d6817c3bb49500b214bf19afa4e2c");
+    view_of(s, TRAWL_T_SHA256, "ee04b324f7e25b59d3412232a79d1878632d6817c3bb49500b214bf19afa4e2c");
     trawl_iocset_free(s);
 }
 
@@ -164,9 +131,9 @@ Test(signature_base, c2_iocs)
 
     cr_assert_eq(find(s, TRAWL_T_DOMAIN, "suroot.com"), 0, "first value of the file comes first");
     cr_assert_eq(find(s, TRAWL_T_IPV4, "58.64.143.244"), 1);
-    must_have(s, TRAWL_T_IPV4, "176.123.5.126");                    /* written "176.123.5.126;65" */
-    must_have(s, TRAWL_T_DOMAIN, "upd488.windowservicecemter.com"); /* 4 times */
-    must_have(s, TRAWL_T_DOMAIN, "qwer9876.vicp.cc");
+    view_of(s, TRAWL_T_IPV4, "176.123.5.126");                    /* written "176.123.5.126;65" */
+    view_of(s, TRAWL_T_DOMAIN, "upd488.windowservicecemter.com"); /* 4 times */
+    view_of(s, TRAWL_T_DOMAIN, "qwer9876.vicp.cc");
     trawl_iocset_free(s);
 }
 
@@ -282,17 +249,17 @@ Test(zeek_intel, btest_data_files)
     cr_assert_eq(trawl_iocset_count(w.set), 29);
 
     /* 1.2.3.4 comes from source1 (several tests) and source2 (updated-match). */
-    struct trawl_ioc_view v = must_have(w.set, TRAWL_T_IPV4, "1.2.3.4");
+    struct trawl_ioc_view v = view_of(w.set, TRAWL_T_IPV4, "1.2.3.4");
     cr_assert_eq(v.nsources, 2);
     cr_assert(has_source(&v, "source1") && has_source(&v, "source2"));
     /* whitelisting.zeek lists it in intel.dat (source1) and whitelist.dat (source2) */
-    v = must_have(w.set, TRAWL_T_DOMAIN, "meta.wikimedia.org");
+    v = view_of(w.set, TRAWL_T_DOMAIN, "meta.wikimedia.org");
     cr_assert_eq(v.nsources, 2);
-    must_have(w.set, TRAWL_T_CIDR, "192.168.142.0/26");
-    must_have(w.set, TRAWL_T_CIDR, "192.168.0.0/16");
-    must_have(w.set, TRAWL_T_EMAIL, "jan.grashoefer@cern.ch");
-    must_have(w.set, TRAWL_T_FILENAME, "pythonfile");
-    must_have(w.set, TRAWL_T_DOMAIN, "www.dresdner-privat.de");
+    view_of(w.set, TRAWL_T_CIDR, "192.168.142.0/26");
+    view_of(w.set, TRAWL_T_CIDR, "192.168.0.0/16");
+    view_of(w.set, TRAWL_T_EMAIL, "jan.grashoefer@cern.ch");
+    view_of(w.set, TRAWL_T_FILENAME, "pythonfile");
+    view_of(w.set, TRAWL_T_DOMAIN, "www.dresdner-privat.de");
     cr_assert_lt(find(w.set, TRAWL_T_STRING, "putty"), 0);
     trawl_iocset_free(w.set);
 }
@@ -334,7 +301,7 @@ Test(zeek_intel, case_peer_files)
             *tab = 0;
             enum trawl_ioc_type t;
             cr_assert_eq(trawl_ioc_type_parse(line, &t), 0, "%s", line);
-            must_have(one, t, tab + 1);
+            view_of(one, t, tab + 1);
             rows++;
             ntsv++;
         }
@@ -356,7 +323,7 @@ Test(zeek_intel, case_peer_files)
     acc[TRAWL_T_IPV4] = 2;
     expect_counts("accepted", st.accepted, acc, TRAWL_T_COUNT);
     cr_assert_eq(trawl_iocset_count(s), 9);
-    struct trawl_ioc_view v = must_have(s, TRAWL_T_FILENAME, "putty.exe");
+    struct trawl_ioc_view v = view_of(s, TRAWL_T_FILENAME, "putty.exe");
     cr_assert_str_eq(v.sources[0], "source1", "meta.source is the source");
     trawl_iocset_free(s);
 }
@@ -412,7 +379,7 @@ Test(unit42, plain_lists)
         expect_counts(c->file, st.merged, (uint64_t[TRAWL_T_COUNT]){0}, TRAWL_T_COUNT);
         expect_counts(c->file, st.rejected, rej, TRAWL_T_COUNT + 1);
         cr_assert_eq(trawl_iocset_count(s), c->accepted, "%s", c->file);
-        must_have(s, c->type, c->sample);
+        view_of(s, c->type, c->sample);
         if (c->rejected_unknown) {
             cr_assert_eq(d.lines[0], 1, "%s", c->file);
             cr_assert_eq(d.lines[1], 3, "%s", c->file);
@@ -427,11 +394,11 @@ Test(unit42, skimmer_query_urls)
     load_file(s, "formats/text-unit42/unit42-iocs-Skimmer_IOC.txt", NULL, NULL);
     /* Defanged dots in the query are refanged too; "[duplicate]" is not
      * defanging and stays; the trailing "/" path is dropped. */
-    must_have(s, TRAWL_T_URL,
-              "https://1201towergrovedr.com/?utm_campaign=newly-priced-a-true-compound-in-"
-              "beverly-hills-%7C-just-listed-by-the-cilic-group-%7C-1201-tower-grove-dr-"
-              "[duplicate]-(quick-send)&utm_content=1201-tower-grove_03.jpg&utm_medium=email&"
-              "utm_source=activepipe");
-    must_have(s, TRAWL_T_URL, "http://www.castrodistrictcondo.com");
+    view_of(s, TRAWL_T_URL,
+            "https://1201towergrovedr.com/?utm_campaign=newly-priced-a-true-compound-in-"
+            "beverly-hills-%7C-just-listed-by-the-cilic-group-%7C-1201-tower-grove-dr-"
+            "[duplicate]-(quick-send)&utm_content=1201-tower-grove_03.jpg&utm_medium=email&"
+            "utm_source=activepipe");
+    view_of(s, TRAWL_T_URL, "http://www.castrodistrictcondo.com");
     trawl_iocset_free(s);
 }

@@ -9,72 +9,9 @@
 
 #include "trawl_ioc.h"
 
+#include "ioc_test.h"
+
 /* ---- helpers ------------------------------------------------------------ */
-
-#define MAX_DIAGS 64
-
-struct diag_rec {
-    unsigned long line;
-    bool is_error;
-    char file[128];
-    char msg[256];
-};
-
-struct diags {
-    size_t n;
-    struct diag_rec d[MAX_DIAGS];
-};
-
-static void collect(void *ud, const char *file, unsigned long line, bool is_error, const char *msg)
-{
-    struct diags *ds = ud;
-    cr_assert_not_null(msg);
-    cr_assert_null(strchr(msg, '\n'), "diagnostic must be one line: %s", msg);
-    if (ds->n < MAX_DIAGS) {
-        struct diag_rec *d = &ds->d[ds->n];
-        d->line = line;
-        d->is_error = is_error;
-        snprintf(d->file, sizeof(d->file), "%s", file ? file : "");
-        snprintf(d->msg, sizeof(d->msg), "%s", msg);
-    }
-    ds->n++;
-}
-
-static struct trawl_iocset *new_set(void)
-{
-    struct trawl_iocset *s = NULL;
-    cr_assert_eq(trawl_iocset_new(&s), 0);
-    cr_assert_not_null(s);
-    return s;
-}
-
-/* Index of (type, value) in the set, or -1. */
-static long find(const struct trawl_iocset *s, enum trawl_ioc_type type, const char *value)
-{
-    for (size_t i = 0; i < trawl_iocset_count(s); i++) {
-        struct trawl_ioc_view v;
-        trawl_iocset_get(s, i, &v);
-        if (v.type == type && strcmp(v.value, value) == 0) return (long)i;
-    }
-    return -1;
-}
-
-static struct trawl_ioc_view view_of(const struct trawl_iocset *s, enum trawl_ioc_type type,
-                                     const char *value)
-{
-    long i = find(s, type, value);
-    cr_assert_geq(i, 0, "%s %s not in set", trawl_ioc_type_name(type), value);
-    struct trawl_ioc_view v;
-    trawl_iocset_get(s, (size_t)i, &v);
-    return v;
-}
-
-static bool has_source(const struct trawl_ioc_view *v, const char *src)
-{
-    for (size_t i = 0; i < v->nsources; i++)
-        if (strcmp(v->sources[i], src) == 0) return true;
-    return false;
-}
 
 /* Loads text from memory with the given format; returns the load's result. */
 static int load(struct trawl_iocset *s, const char *name, const char *text, enum trawl_format fmt,
@@ -86,14 +23,6 @@ static int load(struct trawl_iocset *s, const char *name, const char *text, enum
     o.now = 1700000000; /* 2023-11-14 */
     struct trawl_error err = {0};
     return trawl_ioc_load_mem(s, name, text, strlen(text), &o, st, collect, ds, &err);
-}
-
-static uint64_t sum(const uint64_t *a, size_t n)
-{
-    uint64_t t = 0;
-    for (size_t i = 0; i < n; i++)
-        t += a[i];
-    return t;
 }
 
 static struct trawl_ioc_rec rec(enum trawl_ioc_type t, const char *v, const char *src)

@@ -12,23 +12,28 @@
 
 #include "trawl_ioc.h"
 
-#define MAX_DIAGS 64
+#include "ioc_test.h"
 
-struct diags {
+#define COUNTED_MAX_DIAGS 64
+
+/* Unlike the shared collector in ioc_test.h, this one also counts errors and
+ * warnings. */
+struct counted_diags {
     size_t n, errors, warnings;
     struct {
         unsigned long line;
         bool is_error;
         char msg[300];
-    } d[MAX_DIAGS];
+    } d[COUNTED_MAX_DIAGS];
 };
 
-static void collect(void *ud, const char *file, unsigned long line, bool is_error, const char *msg)
+static void collect_counted(void *ud, const char *file, unsigned long line, bool is_error,
+                            const char *msg)
 {
     (void)file;
-    struct diags *ds = ud;
+    struct counted_diags *ds = ud;
     cr_assert_null(strchr(msg, '\n'), "diagnostic must be one line: %s", msg);
-    if (ds->n < MAX_DIAGS) {
+    if (ds->n < COUNTED_MAX_DIAGS) {
         ds->d[ds->n].line = line;
         ds->d[ds->n].is_error = is_error;
         snprintf(ds->d[ds->n].msg, sizeof(ds->d[ds->n].msg), "%s", msg);
@@ -41,9 +46,10 @@ static void collect(void *ud, const char *file, unsigned long line, bool is_erro
 }
 
 /* The diagnostic whose message contains s, or NULL. */
-static const char *diag_with(const struct diags *ds, const char *s, unsigned long *line)
+static const char *counted_diag_with(const struct counted_diags *ds, const char *s,
+                                     unsigned long *line)
 {
-    for (size_t i = 0; i < ds->n && i < MAX_DIAGS; i++)
+    for (size_t i = 0; i < ds->n && i < COUNTED_MAX_DIAGS; i++)
         if (strstr(ds->d[i].msg, s)) {
             if (line) *line = ds->d[i].line;
             return ds->d[i].msg;
@@ -51,55 +57,20 @@ static const char *diag_with(const struct diags *ds, const char *s, unsigned lon
     return NULL;
 }
 
-static struct trawl_iocset *new_set(void)
-{
-    struct trawl_iocset *s = NULL;
-    cr_assert_eq(trawl_iocset_new(&s), 0);
-    return s;
-}
-
-static long find(const struct trawl_iocset *s, enum trawl_ioc_type type, const char *value)
-{
-    for (size_t i = 0; i < trawl_iocset_count(s); i++) {
-        struct trawl_ioc_view v;
-        trawl_iocset_get(s, i, &v);
-        if (v.type == type && strcmp(v.value, value) == 0) return (long)i;
-    }
-    return -1;
-}
-
-static struct trawl_ioc_view must_have(const struct trawl_iocset *s, enum trawl_ioc_type type,
-                                       const char *value)
-{
-    long i = find(s, type, value);
-    cr_assert_geq(i, 0, "%s \"%s\" missing", trawl_ioc_type_name(type), value);
-    struct trawl_ioc_view v;
-    trawl_iocset_get(s, (size_t)i, &v);
-    return v;
-}
-
-static const char *data_path(const char *rel)
-{
-    static char buf[4096];
-    const char *src = getenv("TRAWL_SRCDIR");
-    snprintf(buf, sizeof(buf), "%s/tests/unit/ioc/data/%s", src && *src ? src : ".", rel);
-    return buf;
-}
-
 static int load_path(struct trawl_iocset *s, const char *path, struct trawl_load_stats *st,
-                     struct diags *d, struct trawl_error *err)
+                     struct counted_diags *d, struct trawl_error *err)
 {
     struct trawl_load_opts o;
     trawl_load_opts_init(&o);
-    return trawl_ioc_load_file(s, path, &o, st, collect, d, err);
+    return trawl_ioc_load_file(s, path, &o, st, collect_counted, d, err);
 }
 
 static int load_text(struct trawl_iocset *s, const char *name, const char *text,
-                     struct trawl_load_stats *st, struct diags *d, struct trawl_error *err)
+                     struct trawl_load_stats *st, struct counted_diags *d, struct trawl_error *err)
 {
     struct trawl_load_opts o;
     trawl_load_opts_init(&o);
-    return trawl_ioc_load_mem(s, name, text, strlen(text), &o, st, collect, d, err);
+    return trawl_ioc_load_mem(s, name, text, strlen(text), &o, st, collect_counted, d, err);
 }
 
 /* ---- OpenIOC 1.0 ---------------------------------------------------------- */
@@ -108,55 +79,54 @@ Test(openioc, v10_every_context)
 {
     struct trawl_iocset *s = new_set();
     struct trawl_load_stats st = {0};
-    struct diags d = {0};
+    struct counted_diags d = {0};
     struct trawl_error err = {0};
     cr_assert_eq(load_path(s, data_path("openioc-10.ioc"), &st, &d, &err), 0, "%s: %s", err.where,
                  err.msg);
     cr_assert_eq(d.errors, 0, "%s", d.d[0].msg);
 
-    struct trawl_ioc_view v = must_have(s, TRAWL_T_MD5, "0123456789abcdef0123456789abcdef");
+    struct trawl_ioc_view v = view_of(s, TRAWL_T_MD5, "0123456789abcdef0123456789abcdef");
     cr_assert_str_eq(v.sources[0], "Trawl sample 1.0", "short_description is the source");
-    must_have(s, TRAWL_T_SHA1, "0123456789abcdef0123456789abcdef01234567");
-    must_have(s, TRAWL_T_SHA256,
-              "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-    must_have(s, TRAWL_T_FILENAME, "dropper.exe");
+    view_of(s, TRAWL_T_SHA1, "0123456789abcdef0123456789abcdef01234567");
+    view_of(s, TRAWL_T_SHA256, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+    view_of(s, TRAWL_T_FILENAME, "dropper.exe");
     /* FullPath stays whole, as a case-insensitive string */
-    v = must_have(s, TRAWL_T_STRING, "C:\\Users\\Public\\dropper.exe");
+    v = view_of(s, TRAWL_T_STRING, "C:\\Users\\Public\\dropper.exe");
     cr_assert_eq(v.flags, TRAWL_IOC_NOCASE);
     /* "is" on a DNS name is exact; "contains" matches subdomains */
-    v = must_have(s, TRAWL_T_DOMAIN, "c2.evil-sample.com");
+    v = view_of(s, TRAWL_T_DOMAIN, "c2.evil-sample.com");
     cr_assert_eq(v.flags, TRAWL_IOC_EXACT);
-    v = must_have(s, TRAWL_T_DOMAIN, "bad-sample.net");
+    v = view_of(s, TRAWL_T_DOMAIN, "bad-sample.net");
     cr_assert_eq(v.flags, 0);
-    must_have(s, TRAWL_T_IPV4, "198.51.100.7");
-    must_have(s, TRAWL_T_IPV6, "2001:db8::42");
-    must_have(s, TRAWL_T_CIDR, "203.0.113.0/24");
-    must_have(s, TRAWL_T_URL, "http://evil-sample.com/gate.php?id=1");
-    must_have(s, TRAWL_T_STRING, "/wp-admin/sample-gate.php");
-    must_have(s, TRAWL_T_STRING, "X-Sample-Beacon: 1");
-    must_have(s, TRAWL_T_EMAIL, "phisher@evil-sample.com");
-    must_have(s, TRAWL_T_EMAIL, "victim@example.org");
+    view_of(s, TRAWL_T_IPV4, "198.51.100.7");
+    view_of(s, TRAWL_T_IPV6, "2001:db8::42");
+    view_of(s, TRAWL_T_CIDR, "203.0.113.0/24");
+    view_of(s, TRAWL_T_URL, "http://evil-sample.com/gate.php?id=1");
+    view_of(s, TRAWL_T_STRING, "/wp-admin/sample-gate.php");
+    view_of(s, TRAWL_T_STRING, "X-Sample-Beacon: 1");
+    view_of(s, TRAWL_T_EMAIL, "phisher@evil-sample.com");
+    view_of(s, TRAWL_T_EMAIL, "victim@example.org");
     /* AND of one child is the child; a nested OR is flattened */
-    must_have(s, TRAWL_T_MD5, "fedcba9876543210fedcba9876543210");
-    must_have(s, TRAWL_T_IPV4, "192.0.2.55");
+    view_of(s, TRAWL_T_MD5, "fedcba9876543210fedcba9876543210");
+    view_of(s, TRAWL_T_IPV4, "192.0.2.55");
     cr_assert_eq(trawl_iocset_count(s), 17);
 
     /* the two-condition AND is reported with its id, and nothing under it
      * becomes an indicator */
     cr_assert_lt(find(s, TRAWL_T_MD5, "11111111111111111111111111111111"), 0);
     unsigned long line = 0;
-    const char *m = diag_with(&d, "and-two", &line);
+    const char *m = counted_diag_with(&d, "and-two", &line);
     cr_assert_not_null(m);
     cr_assert(strstr(m, "ioc-10-sample") && strstr(m, "AND"), "%s", m);
     cr_assert_eq(line, 93);
     /* negated (1.0 "isnot"), unsupported condition, unsupported search,
      * "contains" on DNS with a non-domain: warnings naming the item */
-    cr_assert_not_null(diag_with(&d, "i-isnot", &line));
+    cr_assert_not_null(counted_diag_with(&d, "i-isnot", &line));
     cr_assert_eq(line, 75);
     cr_assert_lt(find(s, TRAWL_T_FILENAME, "notepad.exe"), 0);
-    cr_assert_not_null(diag_with(&d, "i-starts", NULL));
-    cr_assert_not_null(diag_with(&d, "RegistryItem/KeyPath", NULL));
-    cr_assert_not_null(diag_with(&d, "i-netdns-word", NULL));
+    cr_assert_not_null(counted_diag_with(&d, "i-starts", NULL));
+    cr_assert_not_null(counted_diag_with(&d, "RegistryItem/KeyPath", NULL));
+    cr_assert_not_null(counted_diag_with(&d, "i-netdns-word", NULL));
     cr_assert_eq(d.warnings, 5);
     cr_assert_eq(st.warnings, 5);
     trawl_iocset_free(s);
@@ -168,30 +138,30 @@ Test(openioc, v11_negate_contains_and_or_in_and)
 {
     struct trawl_iocset *s = new_set();
     struct trawl_load_stats st = {0};
-    struct diags d = {0};
+    struct counted_diags d = {0};
     struct trawl_error err = {0};
     cr_assert_eq(load_path(s, data_path("openioc-11.ioc"), &st, &d, &err), 0, "%s", err.msg);
     cr_assert_eq(d.errors, 0);
 
-    struct trawl_ioc_view v = must_have(s, TRAWL_T_MD5, "22222222222222222222222222222222");
+    struct trawl_ioc_view v = view_of(s, TRAWL_T_MD5, "22222222222222222222222222222222");
     cr_assert_str_eq(v.sources[0], "TRAWL SAMPLE 1.1 (UTILITY)", "trimmed short_description");
     /* preserve-case="true": case-sensitive string; "false": nocase */
-    v = must_have(s, TRAWL_T_STRING, "SampleAgent/1.0");
+    v = view_of(s, TRAWL_T_STRING, "SampleAgent/1.0");
     cr_assert_eq(v.flags, 0);
-    v = must_have(s, TRAWL_T_STRING, "/sample/beacon");
+    v = view_of(s, TRAWL_T_STRING, "/sample/beacon");
     cr_assert_eq(v.flags, TRAWL_IOC_NOCASE);
-    must_have(s, TRAWL_T_FILENAME, "SampleHijack.dll");
-    v = must_have(s, TRAWL_T_DOMAIN, "cdn.sample-c2.org"); /* from CDATA */
+    view_of(s, TRAWL_T_FILENAME, "SampleHijack.dll");
+    v = view_of(s, TRAWL_T_DOMAIN, "cdn.sample-c2.org"); /* from CDATA */
     cr_assert_eq(v.flags, TRAWL_IOC_EXACT);
-    must_have(s, TRAWL_T_IPV4, "203.0.113.9");
+    view_of(s, TRAWL_T_IPV4, "203.0.113.9");
     cr_assert_eq(trawl_iocset_count(s), 6);
 
     cr_assert_lt(find(s, TRAWL_T_MD5, "33333333333333333333333333333333"), 0, "negated");
-    cr_assert_not_null(diag_with(&d, "h-neg", NULL));
+    cr_assert_not_null(counted_diag_with(&d, "h-neg", NULL));
     /* an OR of hashes inside an AND with a path condition: not flattened */
     cr_assert_lt(find(s, TRAWL_T_MD5, "44444444444444444444444444444444"), 0);
-    cr_assert_not_null(diag_with(&d, "and-hashes", NULL));
-    cr_assert_not_null(diag_with(&d, "processEvent/processCmdLine", NULL));
+    cr_assert_not_null(counted_diag_with(&d, "and-hashes", NULL));
+    cr_assert_not_null(counted_diag_with(&d, "processEvent/processCmdLine", NULL));
     cr_assert_eq(d.warnings, 3);
     trawl_iocset_free(s);
 }
@@ -206,10 +176,10 @@ Test(openioc, detected_by_content)
                             "<Content type=\"string\">evil-sample.org</Content></IndicatorItem>\n"
                             "</Indicator></definition></ioc>\n";
     struct trawl_iocset *s = new_set();
-    struct diags d = {0};
+    struct counted_diags d = {0};
     struct trawl_error err = {0};
     cr_assert_eq(load_text(s, "feed.xml", x, NULL, &d, &err), 0, "%s", err.msg);
-    struct trawl_ioc_view v = must_have(s, TRAWL_T_DOMAIN, "evil-sample.org");
+    struct trawl_ioc_view v = view_of(s, TRAWL_T_DOMAIN, "evil-sample.org");
     cr_assert_str_eq(v.sources[0], "feed.xml", "no short_description: the default source");
     trawl_iocset_free(s);
 }
@@ -266,7 +236,7 @@ Test(openioc, no_entity_expansion)
         "</IndicatorItem>\n"
         "</Indicator></definition></ioc>\n";
     struct trawl_iocset *s = new_set();
-    struct diags d = {0};
+    struct counted_diags d = {0};
     struct trawl_error err = {0};
     cr_assert_eq(load_text(s, "ent.ioc", x, NULL, &d, &err), 0, "%s", err.msg);
     cr_assert_eq(trawl_iocset_count(s), 0);
@@ -295,7 +265,7 @@ Test(openioc_corpus, fireeye_rules)
     if (glob(pat, 0, NULL, &g) != 0) cr_skip_test("no OpenIOC files under %s", pat);
     struct trawl_iocset *s = new_set();
     struct trawl_load_stats st = {0};
-    struct diags d = {0};
+    struct counted_diags d = {0};
     for (size_t i = 0; i < g.gl_pathc; i++) {
         struct trawl_error err = {0};
         cr_assert_eq(load_path(s, g.gl_pathv[i], &st, &d, &err), 0, "%s: %s: %s", g.gl_pathv[i],
@@ -321,9 +291,9 @@ Test(openioc_corpus, fireeye_rules)
         cr_expect_eq(st.merged[t], mer[t], "merged %s: %llu", trawl_ioc_type_name(t),
                      (unsigned long long)st.merged[t]);
     }
-    struct trawl_ioc_view v = must_have(s, TRAWL_T_MD5, "d2b73bc477e7ca6700ecd44654ccf8d4");
+    struct trawl_ioc_view v = view_of(s, TRAWL_T_MD5, "d2b73bc477e7ca6700ecd44654ccf8d4");
     cr_assert_str_eq(v.sources[0], "SAFETYKATZ (CREDENTIAL STEALER)");
-    must_have(s, TRAWL_T_FILENAME, "libcef.dll");
+    view_of(s, TRAWL_T_FILENAME, "libcef.dll");
     /* SharpStomp.exe only appears in two-condition ANDs */
     cr_assert_lt(find(s, TRAWL_T_FILENAME, "SharpStomp.exe"), 0);
     cr_assert_gt(st.warnings, 100);

@@ -32,14 +32,6 @@ static int load_text(struct trawl_iocset *s, const char *text, enum trawl_format
     return trawl_ioc_load_mem(s, "t.json", text, strlen(text), &o, st, collect, ds, err);
 }
 
-static const char *data_path(const char *rel)
-{
-    static char buf[4096];
-    const char *src = getenv("TRAWL_SRCDIR");
-    snprintf(buf, sizeof(buf), "%s/tests/unit/ioc/data/%s", src && *src ? src : ".", rel);
-    return buf;
-}
-
 /* A one-indicator bundle with the given pattern. */
 static char *bundle1(const char *pattern_json)
 {

@@ -13,49 +13,26 @@
 
 #include "trawl_ioc.h"
 
-struct diags {
+#include "ioc_test.h"
+
+/* Counts diagnostics and keeps only the last message (the shared collector
+ * in ioc_test.h keeps each one). */
+struct diag_tally {
     size_t errors, warnings;
     char last[400];
 };
 
-static void collect(void *ud, const char *file, unsigned long line, bool is_error, const char *msg)
+static void tally(void *ud, const char *file, unsigned long line, bool is_error, const char *msg)
 {
     (void)file;
     (void)line;
-    struct diags *d = ud;
+    struct diag_tally *d = ud;
     cr_assert_null(strchr(msg, '\n'));
     if (is_error)
         d->errors++;
     else
         d->warnings++;
     snprintf(d->last, sizeof(d->last), "%s", msg);
-}
-
-static struct trawl_iocset *new_set(void)
-{
-    struct trawl_iocset *s = NULL;
-    cr_assert_eq(trawl_iocset_new(&s), 0);
-    return s;
-}
-
-static long find(const struct trawl_iocset *s, enum trawl_ioc_type type, const char *value)
-{
-    for (size_t i = 0; i < trawl_iocset_count(s); i++) {
-        struct trawl_ioc_view v;
-        trawl_iocset_get(s, i, &v);
-        if (v.type == type && strcmp(v.value, value) == 0) return (long)i;
-    }
-    return -1;
-}
-
-static struct trawl_ioc_view must_have(const struct trawl_iocset *s, enum trawl_ioc_type type,
-                                       const char *value)
-{
-    long i = find(s, type, value);
-    cr_assert_geq(i, 0, "%s \"%s\" missing", trawl_ioc_type_name(type), value);
-    struct trawl_ioc_view v;
-    trawl_iocset_get(s, (size_t)i, &v);
-    return v;
 }
 
 /* Nothing of any type has this value. */
@@ -66,23 +43,15 @@ static void must_not_have(const struct trawl_iocset *s, const char *value)
                      trawl_ioc_type_name(t));
 }
 
-static const char *data_path(const char *rel)
-{
-    static char buf[4096];
-    const char *src = getenv("TRAWL_SRCDIR");
-    snprintf(buf, sizeof(buf), "%s/tests/unit/ioc/data/%s", src && *src ? src : ".", rel);
-    return buf;
-}
-
 /* Loads a file with format detection; fails the test on error. */
 static struct trawl_iocset *load_path(const char *path, struct trawl_load_stats *st,
-                                      struct diags *d)
+                                      struct diag_tally *d)
 {
     struct trawl_iocset *s = new_set();
     struct trawl_load_opts o;
     trawl_load_opts_init(&o);
     struct trawl_error err = {0};
-    cr_assert_eq(trawl_ioc_load_file(s, path, &o, st, d ? collect : NULL, d, &err), 0, "%s: %s: %s",
+    cr_assert_eq(trawl_ioc_load_file(s, path, &o, st, d ? tally : NULL, d, &err), 0, "%s: %s: %s",
                  path, err.where, err.msg);
     return s;
 }
@@ -116,25 +85,25 @@ Test(text, every_refang_form)
         "Addresses 192.0.2[.]1, 198[.]51[.]100[.]2 and 2001:db8[:]:7:0:0:0:1 and\n"
         "hxxp://sixteen-sample[.]com[/]path.\n";
     struct trawl_iocset *s = load_str("report.txt", t, TRAWL_FMT_TEXT, NULL);
-    must_have(s, TRAWL_T_URL, "http://one-sample.com/a");
-    must_have(s, TRAWL_T_URL, "https://two-sample.com/b");
-    must_have(s, TRAWL_T_URL, "https://three-sample.com/c");
-    must_have(s, TRAWL_T_URL, "http://four-sample.com/d");
-    must_have(s, TRAWL_T_URL, "http://five-sample.com/e");
-    must_have(s, TRAWL_T_URL, "http://sixteen-sample.com/path");
-    must_have(s, TRAWL_T_EMAIL, "a@six-sample.com");
-    must_have(s, TRAWL_T_EMAIL, "b@seven-sample.com");
-    must_have(s, TRAWL_T_EMAIL, "c@eight-sample.com");
-    must_have(s, TRAWL_T_EMAIL, "first.last@nine-sample.com");
-    must_have(s, TRAWL_T_EMAIL, "user@fifteen-sample.com");
-    must_have(s, TRAWL_T_DOMAIN, "ten-sample.com");
-    must_have(s, TRAWL_T_DOMAIN, "eleven-sample.com");
-    must_have(s, TRAWL_T_DOMAIN, "twelve-sample.com");
-    must_have(s, TRAWL_T_DOMAIN, "thirteen-sample.com");
-    must_have(s, TRAWL_T_DOMAIN, "fourteen.sample-spaced.com");
-    must_have(s, TRAWL_T_IPV4, "192.0.2.1");
-    must_have(s, TRAWL_T_IPV4, "198.51.100.2");
-    must_have(s, TRAWL_T_IPV6, "2001:db8:0:7::1");
+    view_of(s, TRAWL_T_URL, "http://one-sample.com/a");
+    view_of(s, TRAWL_T_URL, "https://two-sample.com/b");
+    view_of(s, TRAWL_T_URL, "https://three-sample.com/c");
+    view_of(s, TRAWL_T_URL, "http://four-sample.com/d");
+    view_of(s, TRAWL_T_URL, "http://five-sample.com/e");
+    view_of(s, TRAWL_T_URL, "http://sixteen-sample.com/path");
+    view_of(s, TRAWL_T_EMAIL, "a@six-sample.com");
+    view_of(s, TRAWL_T_EMAIL, "b@seven-sample.com");
+    view_of(s, TRAWL_T_EMAIL, "c@eight-sample.com");
+    view_of(s, TRAWL_T_EMAIL, "first.last@nine-sample.com");
+    view_of(s, TRAWL_T_EMAIL, "user@fifteen-sample.com");
+    view_of(s, TRAWL_T_DOMAIN, "ten-sample.com");
+    view_of(s, TRAWL_T_DOMAIN, "eleven-sample.com");
+    view_of(s, TRAWL_T_DOMAIN, "twelve-sample.com");
+    view_of(s, TRAWL_T_DOMAIN, "thirteen-sample.com");
+    view_of(s, TRAWL_T_DOMAIN, "fourteen.sample-spaced.com");
+    view_of(s, TRAWL_T_IPV4, "192.0.2.1");
+    view_of(s, TRAWL_T_IPV4, "198.51.100.2");
+    view_of(s, TRAWL_T_IPV6, "2001:db8:0:7::1");
     cr_assert_eq(trawl_iocset_count(s), 19);
     trawl_iocset_free(s);
 }
@@ -144,25 +113,24 @@ Test(text, every_refang_form)
 Test(text, markdown_datasheet)
 {
     struct trawl_load_stats st = {0};
-    struct diags d = {0};
+    struct diag_tally d = {0};
     struct trawl_iocset *s = load_path(data_path("datasheet.md"), &st, &d);
     /* table cells, code spans, bullets, host:port */
-    must_have(s, TRAWL_T_DOMAIN, "update.sample-two.net");
-    must_have(s, TRAWL_T_IPV4, "203.0.113.77");
-    must_have(s, TRAWL_T_MD5, "d41d8cd98f00b204e9800998ecf8427e");
-    must_have(s, TRAWL_T_URL, "http://files.sample-three.org/a.bin");
-    must_have(s, TRAWL_T_EMAIL, "ops@sample-four.com");
-    must_have(s, TRAWL_T_URL, "https://c2.sample-one.com/api");
-    must_have(s, TRAWL_T_IPV4, "192.0.2.10");
-    must_have(s, TRAWL_T_IPV4, "198.51.100.23"); /* not defanged, but an IP */
-    must_have(s, TRAWL_T_DOMAIN, "evil.sample-five.com");
-    must_have(s, TRAWL_T_DOMAIN, "sample-six.com");
-    must_have(s, TRAWL_T_DOMAIN, "sample-seven.com");
-    must_have(s, TRAWL_T_URL, "http://198.51.100.99/x");
-    must_have(s, TRAWL_T_EMAIL, "user@sample-eight.com");
-    must_have(s, TRAWL_T_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-    must_have(s, TRAWL_T_SHA256,
-              "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    view_of(s, TRAWL_T_DOMAIN, "update.sample-two.net");
+    view_of(s, TRAWL_T_IPV4, "203.0.113.77");
+    view_of(s, TRAWL_T_MD5, "d41d8cd98f00b204e9800998ecf8427e");
+    view_of(s, TRAWL_T_URL, "http://files.sample-three.org/a.bin");
+    view_of(s, TRAWL_T_EMAIL, "ops@sample-four.com");
+    view_of(s, TRAWL_T_URL, "https://c2.sample-one.com/api");
+    view_of(s, TRAWL_T_IPV4, "192.0.2.10");
+    view_of(s, TRAWL_T_IPV4, "198.51.100.23"); /* not defanged, but an IP */
+    view_of(s, TRAWL_T_DOMAIN, "evil.sample-five.com");
+    view_of(s, TRAWL_T_DOMAIN, "sample-six.com");
+    view_of(s, TRAWL_T_DOMAIN, "sample-seven.com");
+    view_of(s, TRAWL_T_URL, "http://198.51.100.99/x");
+    view_of(s, TRAWL_T_EMAIL, "user@sample-eight.com");
+    view_of(s, TRAWL_T_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    view_of(s, TRAWL_T_SHA256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     /* version numbers, a file name, a detection name */
     must_not_have(s, "1.2.3.4");
     must_not_have(s, "10.0.2.1");
@@ -191,13 +159,13 @@ Test(text, markdown_datasheet)
 Test(text, asciidoc_datasheet)
 {
     struct trawl_iocset *s = load_path(data_path("datasheet.adoc"), NULL, NULL);
-    must_have(s, TRAWL_T_SHA1, "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567");
-    must_have(s, TRAWL_T_SHA1, "1a1b2c3d4e5f60718293a4b5c6d7e8f901234567");
-    must_have(s, TRAWL_T_DOMAIN, "c2.adoc-sample.com");
-    must_have(s, TRAWL_T_IPV4, "203.0.113.200");
+    view_of(s, TRAWL_T_SHA1, "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567");
+    view_of(s, TRAWL_T_SHA1, "1a1b2c3d4e5f60718293a4b5c6d7e8f901234567");
+    view_of(s, TRAWL_T_DOMAIN, "c2.adoc-sample.com");
+    view_of(s, TRAWL_T_IPV4, "203.0.113.200");
     /* not defanged, but in table cells of their own: values, not references */
-    must_have(s, TRAWL_T_DOMAIN, "www.adoc-sample-two.com");
-    must_have(s, TRAWL_T_DOMAIN, "cdn.adoc-sample-three.net");
+    view_of(s, TRAWL_T_DOMAIN, "www.adoc-sample-two.com");
+    view_of(s, TRAWL_T_DOMAIN, "cdn.adoc-sample-three.net");
     /* link macro target, file names, a brace range fragment, a path part */
     must_not_have(s, "https://www.vendor-sample.com/papers/sample.pdf");
     must_not_have(s, "adoc-range.com");
@@ -210,13 +178,13 @@ Test(text, asciidoc_datasheet)
 Test(text, html_datasheet)
 {
     struct trawl_iocset *s = load_path(data_path("datasheet.html"), NULL, NULL);
-    must_have(s, TRAWL_T_DOMAIN, "html-sample.com");
-    must_have(s, TRAWL_T_IPV4, "198.51.100.150");
-    must_have(s, TRAWL_T_URL, "https://html-sample.com/p?a=1&b=2"); /* &amp; decoded */
-    must_have(s, TRAWL_T_DOMAIN, "entity.sample.org");              /* &#46; &#x2e; */
-    must_have(s, TRAWL_T_EMAIL, "spy@html-sample.com");             /* &#64; */
-    must_have(s, TRAWL_T_MD5, "9e107d9d372bb6826bd81d3542a419d6");
-    must_have(s, TRAWL_T_DOMAIN, "not-a-tag-sample.net"); /* &lt;b&gt; is text */
+    view_of(s, TRAWL_T_DOMAIN, "html-sample.com");
+    view_of(s, TRAWL_T_IPV4, "198.51.100.150");
+    view_of(s, TRAWL_T_URL, "https://html-sample.com/p?a=1&b=2"); /* &amp; decoded */
+    view_of(s, TRAWL_T_DOMAIN, "entity.sample.org");              /* &#46; &#x2e; */
+    view_of(s, TRAWL_T_EMAIL, "spy@html-sample.com");             /* &#64; */
+    view_of(s, TRAWL_T_MD5, "9e107d9d372bb6826bd81d3542a419d6");
+    view_of(s, TRAWL_T_DOMAIN, "not-a-tag-sample.net"); /* &lt;b&gt; is text */
     /* script, style, comments and attributes are never read */
     must_not_have(s, "script-sample.com");
     must_not_have(s, "http://script-sample.com/x");
@@ -224,7 +192,7 @@ Test(text, html_datasheet)
     must_not_have(s, "html-comment-sample.com");
     must_not_have(s, "https://www.vendor-sample.com/blog");
     cr_assert_eq(trawl_iocset_count(s), 7);
-    struct trawl_ioc_view v = must_have(s, TRAWL_T_MD5, "9e107d9d372bb6826bd81d3542a419d6");
+    struct trawl_ioc_view v = view_of(s, TRAWL_T_MD5, "9e107d9d372bb6826bd81d3542a419d6");
     cr_assert_eq(v.tlp, TRAWL_TLP_GREEN, "TLP: GREEN in the text");
     trawl_iocset_free(s);
 }
@@ -233,7 +201,7 @@ Test(text, html_by_content)
 {
     static const char t[] = "<html><body><p>C2: evil-html[.]com</p></body></html>";
     struct trawl_iocset *s = load_str("page", t, TRAWL_FMT_AUTO, NULL);
-    must_have(s, TRAWL_T_DOMAIN, "evil-html.com");
+    view_of(s, TRAWL_T_DOMAIN, "evil-html.com");
     cr_assert_eq(trawl_iocset_count(s), 1);
     trawl_iocset_free(s);
 }
@@ -249,8 +217,8 @@ Test(text, versions_and_names)
         "Detected as Backdoor.Win32.Agent and MSIL/Agent.ZWH; see ASP.NET docs.\n"
         "It reads C:\\Windows\\Temp\\sam.save and 1.2.3.4.5 is no address.\n";
     struct trawl_iocset *s = load_str("notes.txt", t, TRAWL_FMT_TEXT, NULL);
-    must_have(s, TRAWL_T_IPV4, "10.0.1.1"); /* an address in prose is kept */
-    must_have(s, TRAWL_T_IPV4, "10.0.1.2");
+    view_of(s, TRAWL_T_IPV4, "10.0.1.1"); /* an address in prose is kept */
+    view_of(s, TRAWL_T_IPV4, "10.0.1.2");
     must_not_have(s, "6.1.7.1");
     must_not_have(s, "2.5.0.1");
     must_not_have(s, "3.1.0.4");
@@ -259,7 +227,7 @@ Test(text, versions_and_names)
     must_not_have(s, "sam.save");
     must_not_have(s, "1.2.3.4");
     /* not defanged, no defanging in the document: prose domains count */
-    must_have(s, TRAWL_T_DOMAIN, "asp.net");
+    view_of(s, TRAWL_T_DOMAIN, "asp.net");
     cr_assert_eq(trawl_iocset_count(s), 3);
     trawl_iocset_free(s);
 }
@@ -270,9 +238,9 @@ Test(text, references_only_in_defanged_documents)
     static const char plain[] = "The implant beacons to https://plain-sample.com/gate and\n"
                                 "mails ops@plain-sample.org from evil-plain.net.\n";
     struct trawl_iocset *s = load_str("a.txt", plain, TRAWL_FMT_TEXT, NULL);
-    must_have(s, TRAWL_T_URL, "https://plain-sample.com/gate");
-    must_have(s, TRAWL_T_EMAIL, "ops@plain-sample.org");
-    must_have(s, TRAWL_T_DOMAIN, "evil-plain.net");
+    view_of(s, TRAWL_T_URL, "https://plain-sample.com/gate");
+    view_of(s, TRAWL_T_EMAIL, "ops@plain-sample.org");
+    view_of(s, TRAWL_T_DOMAIN, "evil-plain.net");
     trawl_iocset_free(s);
 
     /* The same with one defanged value: the rest of the prose is references,
@@ -284,9 +252,9 @@ Test(text, references_only_in_defanged_documents)
                               "* listed-sample.com\n"
                               "* `https://coded-sample.com/x`\n";
     s = load_str("b.md", def, TRAWL_FMT_TEXT, NULL);
-    must_have(s, TRAWL_T_DOMAIN, "evil-def.net");
-    must_have(s, TRAWL_T_DOMAIN, "listed-sample.com");
-    must_have(s, TRAWL_T_URL, "https://coded-sample.com/x");
+    view_of(s, TRAWL_T_DOMAIN, "evil-def.net");
+    view_of(s, TRAWL_T_DOMAIN, "listed-sample.com");
+    view_of(s, TRAWL_T_URL, "https://coded-sample.com/x");
     must_not_have(s, "https://plain-sample.com/gate");
     must_not_have(s, "ops@plain-sample.org");
     must_not_have(s, "https://vendor-sample.com/paper.pdf");
@@ -310,7 +278,7 @@ Test(text, tlp_markings)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct trawl_iocset *s = load_str("fr.txt", cases[i].text, TRAWL_FMT_TEXT, NULL);
-        struct trawl_ioc_view v = must_have(s, TRAWL_T_DOMAIN, "evil-fr.com");
+        struct trawl_ioc_view v = view_of(s, TRAWL_T_DOMAIN, "evil-fr.com");
         cr_assert_eq(v.tlp, cases[i].want, "case %zu: got %s", i, trawl_tlp_name(v.tlp));
         trawl_iocset_free(s);
     }
@@ -416,15 +384,15 @@ Test(text_corpus, unit42_prose)
      *   positive. "Net.Webclient" is skipped (mixed case).
      * Valak DLL hashes: grep -oE '\b[0-9a-f]{64}\b' F | sort -u | wc -l -> 120. */
     struct trawl_load_stats st = {0};
-    struct diags d = {0};
+    struct diag_tally d = {0};
     struct trawl_iocset *s =
         load_path(corpus_path("formats/text-unit42/Darkside-Darkside_IOCs.txt"), &st, &d);
     cr_assert_eq(d.errors, 0);
     cr_assert_eq(st.accepted[TRAWL_T_SHA256], 62);
     cr_assert_eq(st.accepted[TRAWL_T_DOMAIN], 5);
     cr_assert_eq(st.accepted[TRAWL_T_URL], 1);
-    must_have(s, TRAWL_T_URL, "http://185.117.119.87/update.exe");
-    must_have(s, TRAWL_T_DOMAIN, "temisleyes.com");
+    view_of(s, TRAWL_T_URL, "http://185.117.119.87/update.exe");
+    view_of(s, TRAWL_T_DOMAIN, "temisleyes.com");
     trawl_iocset_free(s);
 
     memset(&st, 0, sizeof(st));
@@ -445,7 +413,7 @@ Test(text_corpus, unit42_prose)
     cr_assert_eq(d.errors, 0);
     cr_assert_eq(st.accepted[TRAWL_T_SHA256], 711);
     cr_assert_eq(st.accepted[TRAWL_T_DOMAIN], 22);
-    must_have(s, TRAWL_T_DOMAIN, "www.gmmfuelassist.co.uk");
+    view_of(s, TRAWL_T_DOMAIN, "www.gmmfuelassist.co.uk");
     trawl_iocset_free(s);
 
     /* Valak traffic history: defanged bullets, "GET /path" lines skipped.
@@ -459,7 +427,7 @@ Test(text_corpus, unit42_prose)
                   &st, &d);
     cr_assert_eq(st.accepted[TRAWL_T_DOMAIN], 121);
     cr_assert_eq(st.accepted[TRAWL_T_URL], 4);
-    must_have(s, TRAWL_T_DOMAIN, "f0hc7osjnl2vi61g.com");
+    view_of(s, TRAWL_T_DOMAIN, "f0hc7osjnl2vi61g.com");
     trawl_iocset_free(s);
 }
 
@@ -486,7 +454,7 @@ Test(text_corpus, eset_datasheets)
         cr_assert_not_null(exp, "%s: %s", rel, je.text);
         snprintf(rel, sizeof(rel), "cases/eset-defang-%s/README.adoc", cases[c]);
         struct trawl_load_stats st = {0};
-        struct diags d = {0};
+        struct diag_tally d = {0};
         struct trawl_iocset *s = load_path(corpus_path(rel), &st, &d);
         cr_assert_eq(d.errors, 0, "%s: %s", rel, d.last);
 
