@@ -260,6 +260,22 @@ static int add_ioc(struct builder *b, const struct trawl_ioc_view *v, const char
     }
 }
 
+bool trawl_ioc_is_literal(enum trawl_ioc_type type, const char *value)
+{
+    switch (type) {
+    case TRAWL_T_DOMAIN:
+    case TRAWL_T_FILENAME:
+    case TRAWL_T_STRING:
+        return true;
+    case TRAWL_T_URL:
+        return !trawl_url_tok(value, strlen(value));
+    case TRAWL_T_EMAIL:
+        return !trawl_email_tok(value, strlen(value));
+    default:
+        return false;
+    }
+}
+
 /* Builds an open-addressing table section from (key, ioc) pairs. */
 static int table_section(struct dbimage *img, unsigned id, const struct trawl_buf *kvs)
 {

@@ -242,6 +242,12 @@ struct trawl_compile_opts {
     const bool *drop;
 };
 
+/* Whether the compiler makes a normalised indicator a Hyperscan literal
+ * (domains, file names, strings, and URLs and e-mail addresses of unusual
+ * shape), as opposed to a table the token pass looks up (addresses,
+ * hashes, CIDRs, most URLs and addresses) or a regex. */
+bool trawl_ioc_is_literal(enum trawl_ioc_type type, const char *value);
+
 /* Compiles the set into an in-memory database. Thread: caller's only. */
 int trawl_db_compile(const struct trawl_iocset *set, const struct trawl_compile_opts *opts,
                      struct trawl_db **ret, struct trawl_error *err);

@@ -727,13 +727,16 @@ static void measure_sizes(struct bench *b)
     }
 
     /* Stream state: trawl has no streaming database yet, so compile the
-     * set's literals (and regexes) the way a streaming one would be. The
-     * token-pass types (addresses, hashes, CIDRs) need no Hyperscan state,
-     * only a carry of the longest token. */
+     * set's literals (and regexes) the way a streaming one would be. What
+     * the token pass finds (addresses, hashes, CIDRs, most URLs and e-mail
+     * addresses) needs no Hyperscan state, only a carry of the longest
+     * token. */
     size_t nl = 0, nr = 0;
     for (size_t i = 0; i < b->nioc; i++) {
-        nl += is_literal_type(b->types[i]);
-        nr += b->types[i] == TRAWL_T_REGEX;
+        struct trawl_ioc_view v;
+        trawl_db_get(b->db, i, &v);
+        nl += trawl_ioc_is_literal(v.type, v.value);
+        nr += v.type == TRAWL_T_REGEX;
     }
     b->stream_nlit = nl;
     b->stream_nre = nr;
@@ -761,9 +764,9 @@ static void measure_sizes(struct bench *b)
     size_t kl = 0, kr = nl;
     for (size_t i = 0; i < b->nioc; i++) {
         struct trawl_ioc_view v;
-        if (!is_literal_type(b->types[i]) && b->types[i] != TRAWL_T_REGEX) continue;
         trawl_db_get(b->db, i, &v);
-        if (b->types[i] == TRAWL_T_REGEX) {
+        if (!trawl_ioc_is_literal(v.type, v.value) && v.type != TRAWL_T_REGEX) continue;
+        if (v.type == TRAWL_T_REGEX) {
             ex[kr] = v.value;
             flags[kr] = HS_FLAG_SOM_LEFTMOST | HS_FLAG_ALLOWEMPTY;
             ids[kr] = (unsigned)i;

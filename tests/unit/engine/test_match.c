@@ -535,6 +535,12 @@ Test(match_text_tokens, shapes_and_filter_lengths, .init = setup, .fini = teardo
     trawl_db_info(g_db, &in);
     cr_expect_eq(in.hashed, 8, "token URLs and addresses: %llu", (unsigned long long)in.hashed);
     cr_expect_eq(in.literals, 1);
+    /* what trawl bench counts as Hyperscan literals */
+    cr_expect(!trawl_ioc_is_literal(TRAWL_T_URL, "http://a.io"));
+    cr_expect(!trawl_ioc_is_literal(TRAWL_T_EMAIL, "a@evil.com"));
+    cr_expect(trawl_ioc_is_literal(TRAWL_T_EMAIL, "o'brien@evil.com"));
+    cr_expect(trawl_ioc_is_literal(TRAWL_T_DOMAIN, "evil.com"));
+    cr_expect(!trawl_ioc_is_literal(TRAWL_T_IPV4, "192.0.2.1"));
 
     expect("GET HTTP://A.IO/x http://a.io. http://a.iox http://a.io.uk",
            "4:http://a.io 18:http://a.io");
