@@ -116,9 +116,7 @@ static void report_err(struct scan *s, const struct trawl_error *e)
     report(s, e->where, "%s", e->msg[0] ? e->msg : trawl_strerror(e->code));
 }
 
-/* Binary input (NUL bytes or many control bytes in its head) turns on the
- * UTF-16LE patterns in auto mode. */
-static bool looks_binary(const uint8_t *p, size_t n)
+bool trawl_looks_binary(const uint8_t *p, size_t n)
 {
     if (n > 4096) n = 4096;
     size_t ctl = 0;
@@ -132,7 +130,7 @@ static bool looks_binary(const uint8_t *p, size_t n)
 static bool want_utf16(struct scan *s, const uint8_t *p, size_t n)
 {
     if (!s->db->utf16 || s->o->utf16 == 0) return false;
-    return s->o->utf16 > 0 || looks_binary(p, n);
+    return s->o->utf16 > 0 || trawl_looks_binary(p, n);
 }
 
 /* Newlines before chunk k of a mapped file. */

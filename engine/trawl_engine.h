@@ -146,6 +146,10 @@ void trawl_hit_id(const struct trawl_db *db, const struct trawl_hit *h,
 /* Counts '\n' bytes in p[0, n). */
 uint64_t trawl_count_lines(const uint8_t *p, size_t n);
 
+/* Whether input looks binary (a NUL byte, or over 10% control bytes, in
+ * its first 4 KiB): what turns UTF-16LE matching on in auto mode. */
+bool trawl_looks_binary(const uint8_t *p, size_t n);
+
 /* ---- sinks: where hits go ------------------------------------------------ */
 
 /* Per-sink counters. */

@@ -909,17 +909,6 @@ struct noise {
     size_t cap;
 };
 
-static bool looks_binary(const uint8_t *p, size_t n)
-{
-    if (n > 4096) n = 4096;
-    size_t ctl = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!p[i]) return true;
-        if (p[i] < 0x20 && p[i] != '\n' && p[i] != '\r' && p[i] != '\t' && p[i] != '\f') ctl++;
-    }
-    return n && ctl * 10 > n;
-}
-
 static int scan_count(struct noise *ns, const struct trawl_span *sp, const char *path)
 {
     struct trawl_error err = {0};
@@ -976,7 +965,7 @@ static int noise_stream(struct noise *ns, struct trawl_src *src, const char *pat
         uint64_t base_off = next - ncarry;
         next += got;
         if (first) {
-            utf16 = looks_binary(ns->buf, wlen);
+            utf16 = trawl_looks_binary(ns->buf, wlen);
             first = false;
         }
         uint64_t hi = last ? next : (next > ov ? next - ov : 0);
