@@ -552,19 +552,15 @@ static inline uint32_t url_first(const struct ctx *c, size_t col)
     return trawl_tok_hash(fl == 8 ? w8 : w8 & ((1ull << (8 * fl)) - 1), fl, db->url_bits);
 }
 
-/* The probes for the shorter words (sets with short local parts or URLs),
- * after the longest one failed: rare, so done one by one. */
+/* Every filter word of the set that fits at the candidate (sets with
+ * short local parts or URLs have several lengths in use), after the
+ * longest one failed: rare, so done one by one. */
 static bool email_rest(const struct ctx *c, size_t at)
 {
     const struct trawl_db *db = c->m->db;
     uint64_t w8 = txt_word8(c->base, c->len, at, 4);
-    bool first = true;
-    for (unsigned lb = 4; lb >= 1; lb--) {
+    for (unsigned lb = 1; lb <= 4; lb++) {
         if (!(db->email_flens & (1u << (lb - 1))) || at < lb) continue;
-        if (first) { /* probed by the caller */
-            first = false;
-            continue;
-        }
         uint32_t f = trawl_tok_hash(w8 >> (8 * (4 - lb)), lb + 4, db->email_bits);
         if (db->email_filter[f >> 6] & (1ull << (f & 63))) return true;
     }
@@ -576,14 +572,9 @@ static bool url_rest(const struct ctx *c, size_t col)
     const struct trawl_db *db = c->m->db;
     size_t h = col + 3, avail = c->len - h;
     uint64_t w8 = txt_word8(c->base, c->len, h, 0);
-    bool first = true;
-    for (unsigned fl = 8; fl >= 1; fl--) {
+    for (unsigned fl = 1; fl <= 8; fl++) {
         if (!(db->url_flens & (1u << (fl - 1))) || fl > avail) continue;
-        if (first) {
-            first = false;
-            continue;
-        }
-        uint32_t f = trawl_tok_hash(w8 & ((1ull << (8 * fl)) - 1), fl, db->url_bits);
+        uint32_t f = trawl_tok_hash(fl == 8 ? w8 : w8 & ((1ull << (8 * fl)) - 1), fl, db->url_bits);
         if (db->url_filter[f >> 6] & (1ull << (f & 63))) return true;
     }
     return false;

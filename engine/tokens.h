@@ -95,17 +95,18 @@ static inline struct masks classify_base(const uint8_t *p)
 }
 #endif
 
-/* Queues the positions of the bits of m (pos + bit) at q: two slots are
- * written whatever the count (most blocks have none or one), so that the
- * count does not decide a branch; returns the count. */
-static inline unsigned queue_bits(size_t *q, size_t pos, uint64_t m)
+/* Queues the positions of the bits of m (pos + bit) at q: `slots` slots
+ * are written whatever the count (most blocks have fewer candidates), so
+ * that the count does not decide a branch; returns the count. */
+static inline __attribute__((always_inline)) unsigned queue_bits(size_t *q, size_t pos, uint64_t m,
+                                                                 unsigned slots)
 {
     unsigned cnt = (unsigned)__builtin_popcountll(m);
-    q[0] = pos + (unsigned)__builtin_ctzll(m | 1ull << 63);
-    m &= m - 1;
-    q[1] = pos + (unsigned)__builtin_ctzll(m | 1ull << 63);
-    m &= m - 1;
-    for (unsigned k = 2; m; k++, m &= m - 1)
+    for (unsigned k = 0; k < slots; k++) {
+        q[k] = pos + (unsigned)__builtin_ctzll(m | 1ull << 63);
+        m &= m - 1;
+    }
+    for (unsigned k = slots; m; k++, m &= m - 1)
         q[k] = pos + (unsigned)__builtin_ctzll(m);
     return cnt;
 }
@@ -213,17 +214,7 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
             /* Candidates are queued without branching on how many there
              * are (about one block in two has one, at random): four slots
              * are written whatever the count, and handled in a batch. */
-            unsigned cnt = (unsigned)__builtin_popcountll(first);
-            size_t *q = v4 + nv4;
-            for (unsigned k = 0; k < 4; k++) {
-                q[k] = pos + (unsigned)__builtin_ctzll(first | 1ull << 63);
-                first &= first - 1;
-            }
-            for (unsigned k = 4; first; k++) {
-                q[k] = pos + (unsigned)__builtin_ctzll(first);
-                first &= first - 1;
-            }
-            nv4 += cnt;
+            nv4 += queue_bits(v4 + nv4, pos, first, 4);
             if (nv4 > V4_QUEUE - 64) {
                 v4_batch(classify, ctx, base, len, v4, nv4);
                 nv4 = 0;
@@ -327,7 +318,7 @@ __attribute__((target("avx512bw"))) static void tokens_scan_avx512(const uint8_t
  * rare (a few per line of a proxy log), and a loop that only looks for
  * them runs at a few bytes per cycle over the sub-block still in cache,
  * where carrying two more masks through the loop above costs it registers
- * and five times as much. Bit j of *u: a "://" starts at p[j]; of *e: p[j]
+ * (spills) and far more. Bit j of *u: a "://" starts at p[j]; of *e: p[j]
  * is an '@'. Reads p[0, 66). */
 static inline void txtmask_base(const uint8_t *p, uint64_t *u, uint64_t *e)
 {
@@ -378,11 +369,11 @@ txt_scan_with(void (*txtmask)(const uint8_t *, uint64_t *, uint64_t *), const ui
             e &= (1ull << (end - pos)) - 1;
         }
         /* about one block in five holds one: queued without a branch */
-        nurl += queue_bits(urlq + nurl, pos, u & mu);
+        nurl += queue_bits(urlq + nurl, pos, u & mu, 2);
         /* an '@' next to another is in no address: runs of them (binary
          * data) would each cost a filter probe */
         e &= ~(e << 1) & ~(e >> 1);
-        nmail += queue_bits(mailq + nmail, pos, e & me);
+        nmail += queue_bits(mailq + nmail, pos, e & me, 2);
         if (nurl > TXT_QUEUE - 66 || nmail > TXT_QUEUE - 66) {
             url_batch(ctx, urlq, nurl);
             email_batch(ctx, mailq, nmail);
