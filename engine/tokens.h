@@ -95,20 +95,21 @@ static inline struct masks classify_base(const uint8_t *p)
 }
 #endif
 
-/* Queues the positions of the bits of m (pos + bit) at q: `slots` slots
- * are written whatever the count (most blocks have fewer candidates), so
- * that the count does not decide a branch; returns the count. */
-static inline __attribute__((always_inline)) unsigned queue_bits(size_t *q, size_t pos, uint64_t m,
-                                                                 unsigned slots)
+/* Candidates are queued a 64-byte block at a time, as the block's offset and
+ * its mask of candidate bits, without branching on how many there are
+ * (about one block in two has one, at random): the entry is always
+ * written and counted only when the mask is not empty. */
+struct blockq {
+    size_t pos;
+    uint64_t m;
+};
+
+static inline __attribute__((always_inline)) unsigned queue_block(struct blockq *q, size_t pos,
+                                                                  uint64_t m)
 {
-    unsigned cnt = (unsigned)__builtin_popcountll(m);
-    for (unsigned k = 0; k < slots; k++) {
-        q[k] = pos + (unsigned)__builtin_ctzll(m | 1ull << 63);
-        m &= m - 1;
-    }
-    for (unsigned k = slots; m; k++, m &= m - 1)
-        q[k] = pos + (unsigned)__builtin_ctzll(m);
-    return cnt;
+    q->pos = pos;
+    q->m = m;
+    return m != 0;
 }
 
 static inline struct masks classify_tail(struct masks (*classify)(const uint8_t *),
@@ -144,7 +145,7 @@ static inline uint64_t near_next(uint64_t x, uint64_t hi)
     return x & (s2 | s3 | s4);
 }
 
-#define V4_QUEUE 1024u /* quad candidates handled together */
+#define V4_QUEUE 256u /* blocks with quad candidates handled together */
 
 /* The quad candidates (first dots) queued by the mask loop: the digit and
  * dot bits of base[dot - 8, dot + 56) are read again from the bytes (bytes
@@ -152,22 +153,132 @@ static inline uint64_t near_next(uint64_t x, uint64_t hi)
  * them through the queue. */
 static inline __attribute__((always_inline)) void
 v4_batch(struct masks (*classify)(const uint8_t *), struct ctx *ctx, const uint8_t *base,
-         size_t len, const size_t *v4, unsigned n)
+         size_t len, const struct blockq *q, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
-        size_t dot = v4[i];
-        struct masks m;
-        if (dot >= 8 && len - dot >= 56) {
-            m = classify(base + dot - 8);
-        } else {
-            uint8_t tmp[64];
-            memset(tmp, 0, sizeof(tmp));
-            size_t from = dot >= 8 ? dot - 8 : 0, to = len - dot >= 56 ? dot + 56 : len;
-            memcpy(tmp + (from + 8 - dot), base + from, to - from);
-            m = classify(tmp);
+        for (uint64_t bits = q[i].m; bits; bits &= bits - 1) {
+            size_t dot = q[i].pos + (unsigned)__builtin_ctzll(bits);
+            struct masks m;
+            if (dot >= 8 && len - dot >= 56) {
+                m = classify(base + dot - 8);
+            } else {
+                uint8_t tmp[64];
+                memset(tmp, 0, sizeof(tmp));
+                size_t from = dot >= 8 ? dot - 8 : 0, to = len - dot >= 56 ? dot + 56 : len;
+                memcpy(tmp + (from + 8 - dot), base + from, to - from);
+                m = classify(tmp);
+            }
+            token_ipv4(ctx, dot, m.d, m.p);
         }
-        token_ipv4(ctx, dot, m.d, m.p);
     }
+}
+
+#define HEX_QUEUE (HEX_BATCH + 64u)
+#define V6_QUEUE 64u /* blocks with IPv6 candidates handled together */
+
+/* The mask loop's state between blocks, and its queues: the loop itself
+ * calls nothing (calls would take the vector constants and the masks out
+ * of registers); the queues are handled when one is nearly full. */
+struct tokq {
+    struct blockq v4[V4_QUEUE];
+    struct hex_run hex[HEX_QUEUE];
+    struct blockq v6[V6_QUEUE];
+};
+
+struct tokscan { /* kept apart from the queues, so that it lives in registers */
+    struct masks cur, nxt;
+    uint64_t prev_d, prev_h;
+    size_t pos;
+    unsigned nv4, nhex, nv6;
+};
+
+/* One 64-byte block at st->pos, whose masks are st->cur, the next block's
+ * st->nxt. */
+static inline __attribute__((always_inline)) void
+tok_block(struct tokscan *st, struct tokq *q, size_t lo, size_t hi, size_t end, unsigned what)
+{
+    const struct masks cur = st->cur, nxt = st->nxt;
+    size_t pos = st->pos;
+    if (what & TOK_IPV4) {
+        /* Dots with a digit on each side; a quad has three, each 2-4
+         * bytes after the one before. The first dot of such a chain
+         * (starting in this block, ending at most 9 bytes into the next)
+         * is a quad candidate: timestamps, versions and decimals rarely
+         * are. */
+        uint64_t c0 = cur.p & (cur.d << 1 | st->prev_d >> 63) & (cur.d >> 1 | nxt.d << 63);
+        uint64_t c1 = nxt.p & (nxt.d << 1 | cur.d >> 63) & (nxt.d >> 1);
+        uint64_t n1 = near_next(c0, c1), n1h = near_next(c1, 0);
+        uint64_t first = c0 & near_next(n1, n1h);
+        st->nv4 += queue_block(q->v4 + st->nv4, pos, first);
+    }
+    /* a 32-digit run starting in this block holds 16 in a row inside it,
+     * or starts in its last 16 bytes and goes on with 16 in the next
+     * block: cheap to rule out, and timestamps rarely pass */
+    uint64_t h16 = cur.h & (cur.h >> 1);
+    h16 &= h16 >> 2;
+    h16 &= h16 >> 4;
+    h16 &= h16 >> 8;
+    if ((what & TOK_HEX) && (h16 || ((cur.h >> 63) && (nxt.h & 0xffff) == 0xffff))) {
+        u128 h = ((u128)nxt.h << 64) | cur.h, x = h;
+        x &= x >> 1;
+        x &= x >> 2;
+        x &= x >> 4;
+        x &= x >> 8;
+        x &= x >> 16; /* bit j: 32 hex digits from j */
+        uint64_t w = (uint64_t)x & ~((cur.h << 1) | st->prev_h >> 63); /* run starts only */
+        while (w) {
+            unsigned j = (unsigned)__builtin_ctzll(w);
+            w &= w - 1;
+            /* run length from the masks, unless it reaches past them */
+            u128 rest = ~(h >> j);
+            uint64_t lo64 = (uint64_t)rest;
+            unsigned n = lo64 ? (unsigned)__builtin_ctzll(lo64)
+                              : 64 + (unsigned)__builtin_ctzll((uint64_t)(rest >> 64) | 1);
+            if (n >= 128 - j || pos + 64 + 64 > end) n = 0; /* unknown: let the handler walk */
+            if (pos + j >= lo && pos + j < hi)              /* accepted starts only */
+                q->hex[st->nhex++] = (struct hex_run){pos + j, n, 0};
+        }
+    }
+    if ((what & TOK_IPV6) && cur.k) {
+        uint64_t c = cur.k & ((cur.k >> 1) | (nxt.k << 63));
+        /* a full-form chain has seven colons after hex digits, within
+         * this block and the next: most blocks (times) hold fewer */
+        if (__builtin_popcountll(cur.k) + __builtin_popcountll(nxt.k) >= 7) {
+            uint64_t g_cur = cur.k & ((cur.h << 1) | st->prev_h >> 63);
+            uint64_t g_nxt = nxt.k & ((nxt.h << 1) | (cur.h >> 63));
+            if (g_cur && __builtin_popcountll(g_cur) + __builtin_popcountll(g_nxt) >= 7)
+                c |= v6_chains(g_cur, g_nxt);
+        }
+        st->nv6 += queue_block(q->v6 + st->nv6, pos, c);
+    }
+    st->prev_d = cur.d;
+    st->prev_h = cur.h;
+    st->cur = nxt;
+    st->pos = pos + 64;
+}
+
+static inline __attribute__((always_inline)) bool tok_full(const struct tokscan *st)
+{
+    return st->nv4 == V4_QUEUE || st->nhex >= HEX_BATCH || st->nv6 == V6_QUEUE;
+}
+
+static inline __attribute__((always_inline)) void
+tok_flush(struct masks (*classify)(const uint8_t *), struct tokscan *st, struct tokq *q,
+          const uint8_t *base, size_t len, struct ctx *ctx, size_t *skip6)
+{
+    v4_batch(classify, ctx, base, len, q->v4, st->nv4);
+    for (unsigned i = 0; i < st->nhex; i += HEX_BATCH)
+        hex_batch(ctx, q->hex + i, st->nhex - i < HEX_BATCH ? st->nhex - i : HEX_BATCH);
+    for (unsigned i = 0; i < st->nv6; i++) {
+        for (uint64_t c = q->v6[i].m; c; c &= c - 1) {
+            size_t at = q->v6[i].pos + (size_t)__builtin_ctzll(c);
+            if (at >= *skip6) {
+                size_t e = token_ipv6(ctx, at);
+                if (e) *skip6 = e;
+            }
+        }
+    }
+    st->nv4 = st->nhex = st->nv6 = 0;
 }
 
 static inline __attribute__((always_inline)) void
@@ -178,107 +289,36 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
      * later; scan that far so its candidates are seen. */
     size_t end = hi + 70 < len ? hi + 70 : len;
     size_t skip6 = 0; /* candidates inside a token already handled */
-    struct masks cur, nxt, zero = {0, 0, 0, 0};
-    size_t pos = lo;
-    cur = end - pos >= 64 ? classify(base + pos) : classify_tail(classify, base + pos, end - pos);
+    struct tokscan st;
+    struct tokq q;
+    st.pos = lo;
+    st.nv4 = st.nhex = st.nv6 = 0;
+    st.cur = end - lo >= 64 ? classify(base + lo) : classify_tail(classify, base + lo, end - lo);
     /* the eight bytes before lo, as the top bits of a previous block */
-    uint64_t prev_d = 0, prev_h = 0;
+    st.prev_d = st.prev_h = 0;
     for (size_t k = 1; k <= 8 && k <= lo; k++) {
         uint8_t ch = base[lo - k];
         uint64_t bit = 1ull << (64 - k);
         bool dg = ch >= '0' && ch <= '9';
-        prev_d |= dg ? bit : 0;
-        prev_h |= dg || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f') ? bit : 0;
+        st.prev_d |= dg ? bit : 0;
+        st.prev_h |= dg || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f') ? bit : 0;
     }
-    struct hex_run hex[HEX_BATCH];
-    unsigned nhex = 0;
-    size_t v4[V4_QUEUE];
-    unsigned nv4 = 0;
-    while (pos < end) {
-        size_t npos = pos + 64;
-        if (npos < end)
-            nxt = end - npos >= 64 ? classify(base + npos)
-                                   : classify_tail(classify, base + npos, end - npos);
-        else
-            nxt = zero;
-        if (what & TOK_IPV4) {
-            /* Dots with a digit on each side; a quad has three, each 2-4
-             * bytes after the one before. The first dot of such a chain
-             * (starting in this block, ending at most 9 bytes into the next)
-             * is a quad candidate: timestamps, versions and decimals rarely
-             * are. */
-            uint64_t c0 = cur.p & (cur.d << 1 | prev_d >> 63) & (cur.d >> 1 | nxt.d << 63);
-            uint64_t c1 = nxt.p & (nxt.d << 1 | cur.d >> 63) & (nxt.d >> 1);
-            uint64_t n1 = near_next(c0, c1), n1h = near_next(c1, 0);
-            uint64_t first = c0 & near_next(n1, n1h);
-            /* Candidates are queued without branching on how many there
-             * are (about one block in two has one, at random): four slots
-             * are written whatever the count, and handled in a batch. */
-            nv4 += queue_bits(v4 + nv4, pos, first, 4);
-            if (nv4 > V4_QUEUE - 64) {
-                v4_batch(classify, ctx, base, len, v4, nv4);
-                nv4 = 0;
-            }
+    while (st.pos < end) {
+        /* whole blocks, the next one whole too: nothing called */
+        while (end - st.pos >= 128 && !tok_full(&st)) {
+            st.nxt = classify(base + st.pos + 64);
+            tok_block(&st, &q, lo, hi, end, what);
         }
-        /* a 32-digit run starting in this block holds 16 in a row inside it,
-         * or starts in its last 16 bytes and goes on with 16 in the next
-         * block: cheap to rule out, and timestamps rarely pass */
-        uint64_t h16 = cur.h & (cur.h >> 1);
-        h16 &= h16 >> 2;
-        h16 &= h16 >> 4;
-        h16 &= h16 >> 8;
-        if ((what & TOK_HEX) && (h16 || ((cur.h >> 63) && (nxt.h & 0xffff) == 0xffff))) {
-            u128 h = ((u128)nxt.h << 64) | cur.h, x = h;
-            x &= x >> 1;
-            x &= x >> 2;
-            x &= x >> 4;
-            x &= x >> 8;
-            x &= x >> 16; /* bit j: 32 hex digits from j */
-            uint64_t w = (uint64_t)x & ~((cur.h << 1) | prev_h >> 63); /* run starts only */
-            while (w) {
-                unsigned j = (unsigned)__builtin_ctzll(w);
-                w &= w - 1;
-                /* run length from the masks, unless it reaches past them */
-                u128 rest = ~(h >> j);
-                uint64_t lo64 = (uint64_t)rest;
-                unsigned n = lo64 ? (unsigned)__builtin_ctzll(lo64)
-                                  : 64 + (unsigned)__builtin_ctzll((uint64_t)(rest >> 64) | 1);
-                if (n >= 128 - j || pos + 64 + 64 > end) n = 0; /* unknown: let the handler walk */
-                if (pos + j >= lo && pos + j < hi) {            /* accepted starts only */
-                    hex[nhex++] = (struct hex_run){pos + j, n, 0};
-                    if (nhex == HEX_BATCH) {
-                        hex_batch(ctx, hex, nhex);
-                        nhex = 0;
-                    }
-                }
-            }
+        if (!tok_full(&st) && st.pos < end) { /* the last one or two blocks */
+            size_t npos = st.pos + 64;
+            struct masks zero = {0, 0, 0, 0};
+            st.nxt = npos >= end        ? zero
+                     : end - npos >= 64 ? classify(base + npos)
+                                        : classify_tail(classify, base + npos, end - npos);
+            tok_block(&st, &q, lo, hi, end, what);
         }
-        if ((what & TOK_IPV6) && cur.k) {
-            uint64_t c = cur.k & ((cur.k >> 1) | (nxt.k << 63));
-            /* a full-form chain has seven colons after hex digits, within
-             * this block and the next: most blocks (times) hold fewer */
-            if (__builtin_popcountll(cur.k) + __builtin_popcountll(nxt.k) >= 7) {
-                uint64_t g_cur = cur.k & ((cur.h << 1) | prev_h >> 63);
-                uint64_t g_nxt = nxt.k & ((nxt.h << 1) | (cur.h >> 63));
-                if (g_cur && __builtin_popcountll(g_cur) + __builtin_popcountll(g_nxt) >= 7)
-                    c |= v6_chains(g_cur, g_nxt);
-            }
-            while (c) {
-                size_t at = pos + (size_t)__builtin_ctzll(c);
-                c &= c - 1;
-                if (at >= skip6) {
-                    size_t e = token_ipv6(ctx, at);
-                    if (e) skip6 = e;
-                }
-            }
-        }
-        prev_d = cur.d;
-        prev_h = cur.h;
-        cur = nxt;
-        pos = npos;
+        tok_flush(classify, &st, &q, base, len, ctx, &skip6);
     }
-    v4_batch(classify, ctx, base, len, v4, nv4);
-    hex_batch(ctx, hex, nhex);
 }
 
 static void tokens_scan_base(const uint8_t *base, size_t len, size_t lo, size_t hi, unsigned what,
@@ -344,6 +384,24 @@ static inline void txtmask_base(const uint8_t *p, uint64_t *u, uint64_t *e)
     *e = me;
 }
 
+/* The queued blocks' candidates as positions, in batches for txt_batch. */
+static void txt_flush(struct ctx *ctx, const struct blockq *q, unsigned n, bool email)
+{
+    size_t at[TXT_QUEUE];
+    unsigned k = 0;
+    for (unsigned i = 0; i < n; i++) {
+        for (uint64_t bits = q[i].m; bits; bits &= bits - 1)
+            at[k++] = q[i].pos + (unsigned)__builtin_ctzll(bits);
+        if (k > TXT_QUEUE - 64) {
+            (email ? email_batch : url_batch)(ctx, at, k);
+            k = 0;
+        }
+    }
+    (email ? email_batch : url_batch)(ctx, at, k);
+}
+
+#define TXT_BLOCKS 128u /* blocks with "://" or '@' handled together */
+
 static inline __attribute__((always_inline)) void
 txt_scan_with(void (*txtmask)(const uint8_t *, uint64_t *, uint64_t *), const uint8_t *base,
               size_t len, size_t lo, size_t hi, unsigned what, struct ctx *ctx)
@@ -351,7 +409,7 @@ txt_scan_with(void (*txtmask)(const uint8_t *, uint64_t *, uint64_t *), const ui
     /* a URL's scheme is at most 32 bytes, a local part 64: their "://" or
      * '@' lies less than 70 bytes past the start */
     size_t end = hi + 70 < len ? hi + 70 : len;
-    size_t urlq[TXT_QUEUE], mailq[TXT_QUEUE];
+    struct blockq urlq[TXT_BLOCKS], mailq[TXT_BLOCKS];
     unsigned nurl = 0, nmail = 0;
     uint64_t mu = (what & TOK_URL) ? ~0ull : 0, me = (what & TOK_EMAIL) ? ~0ull : 0;
     for (size_t pos = lo; pos < end; pos += 64) {
@@ -368,20 +426,19 @@ txt_scan_with(void (*txtmask)(const uint8_t *, uint64_t *, uint64_t *), const ui
             u &= (1ull << (end - pos)) - 1;
             e &= (1ull << (end - pos)) - 1;
         }
-        /* about one block in five holds one: queued without a branch */
-        nurl += queue_bits(urlq + nurl, pos, u & mu, 2);
+        nurl += queue_block(urlq + nurl, pos, u & mu);
         /* an '@' next to another is in no address: runs of them (binary
          * data) would each cost a filter probe */
         e &= ~(e << 1) & ~(e >> 1);
-        nmail += queue_bits(mailq + nmail, pos, e & me, 2);
-        if (nurl > TXT_QUEUE - 66 || nmail > TXT_QUEUE - 66) {
-            url_batch(ctx, urlq, nurl);
-            email_batch(ctx, mailq, nmail);
+        nmail += queue_block(mailq + nmail, pos, e & me);
+        if (nurl == TXT_BLOCKS || nmail == TXT_BLOCKS) {
+            txt_flush(ctx, urlq, nurl, false);
+            txt_flush(ctx, mailq, nmail, true);
             nurl = nmail = 0;
         }
     }
-    url_batch(ctx, urlq, nurl);
-    email_batch(ctx, mailq, nmail);
+    txt_flush(ctx, urlq, nurl, false);
+    txt_flush(ctx, mailq, nmail, true);
 }
 
 static void txt_scan_base(const uint8_t *base, size_t len, size_t lo, size_t hi, unsigned what,
