@@ -32,6 +32,14 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "trawl SUB: unknown option..." with a pointer to --help; returns 2. */
 int cli_usage_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The getopt cases every subcommand shares: -h/--help prints help and
+ * returns 0; a missing value (':') or an unknown option is a usage error
+ * (returns 2). */
+int cli_other_opt(const char *sub, int c, const char *help, char **argv);
+
+/* -j/--threads: 1 to 1024 into *out and returns 0, or a usage error (2). */
+int cli_threads_opt(const char *sub, const char *arg, unsigned *out);
+
 /* Parses a positive integer option value; returns false on junk. */
 bool cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
 

@@ -2083,6 +2083,7 @@ int cmd_bench(int argc, char **argv)
     b->peak_kb = b->delta_kb = -1;
     trawl_load_opts_init(&b->lo);
     unsigned long v;
+    int r;
     int c, status = EXIT_TROUBLE;
     optind = 1;
     opterr = 0;
@@ -2116,11 +2117,10 @@ int cmd_bench(int argc, char **argv)
             b->save_corpus = optarg;
             break;
         case 'j':
-            if (!cli_parse_uint(optarg, 1024, &v) || !v) {
+            if ((r = cli_threads_opt("bench", optarg, &b->threads))) {
                 free(b);
-                return cli_usage_error("bench", "-j needs a thread count from 1 to 1024");
+                return r;
             }
-            b->threads = (unsigned)v;
             break;
         case 'R':
             if (!cli_parse_uint(optarg, 15, &v) || !v) {
@@ -2169,16 +2169,9 @@ int cmd_bench(int argc, char **argv)
         case 'q':
             b->quiet = true;
             break;
-        case 'h':
-            fputs(help, stdout);
-            free(b);
-            return 0;
-        case ':':
-            free(b);
-            return cli_usage_error("bench", "option '%s' needs a value", argv[optind - 1]);
         default:
             free(b);
-            return cli_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
+            return cli_other_opt("bench", c, help, argv);
         }
     }
     for (int i = optind; i < argc; i++) {

@@ -237,13 +237,8 @@ int cmd_compile(int argc, char **argv)
         case 'I':
             lo.include_non_ids = true;
             break;
-        case 'h':
-            fputs(help, stdout);
-            return 0;
-        case ':':
-            return cli_usage_error("compile", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error("compile", "unknown option '%s'", argv[optind - 1]);
+            return cli_other_opt("compile", c, help, argv);
         }
     }
     if (!out && !dry_run) return cli_usage_error("compile", "no output file: give -o OUT.tdb");

@@ -39,13 +39,8 @@ int cmd_info(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(help, stdout);
-            return 0;
-        }
-        return cli_usage_error("info", "unknown option '%s'", argv[optind - 1]);
-    }
+    while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1)
+        return cli_other_opt("info", c, help, argv);
     if (optind != argc - 1) return cli_usage_error("info", "give exactly one database file");
     const char *path = argv[optind];
     double t0 = trawl_now_mono();

@@ -217,7 +217,8 @@ int cmd_live(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *dbpath = NULL, *iface = NULL, *filter = NULL, *user = NULL;
-    unsigned long snaplen = 0, stats_every = 10, v, threads = 0;
+    unsigned long snaplen = 0, stats_every = 10;
+    unsigned threads = 0;
     bool promisc = true, quiet = false;
     uint32_t caps_flows = 0;
     uint64_t caps_mem = 0;
@@ -238,9 +239,7 @@ int cmd_live(int argc, char **argv)
             filter = optarg;
             break;
         case 'j':
-            if (!cli_parse_uint(optarg, 1024, &v) || !v)
-                return cli_usage_error("live", "-j needs a thread count from 1 to 1024");
-            threads = v;
+            if ((r = cli_threads_opt("live", optarg, &threads))) return r;
             break;
         case 'u':
             user = optarg;
@@ -270,13 +269,8 @@ int cmd_live(int argc, char **argv)
         case 'q':
             quiet = true;
             break;
-        case 'h':
-            fputs(help, stdout);
-            return 0;
-        case ':':
-            return cli_usage_error("live", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error("live", "unknown option '%s'", argv[optind - 1]);
+            return cli_other_opt("live", c, help, argv);
         }
     }
     if (!dbpath) return cli_usage_error("live", "no database: give -d DB.tdb");
@@ -310,7 +304,7 @@ int cmd_live(int argc, char **argv)
     }
     if (!threads) {
         long nc = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = nc > 0 ? (unsigned long)nc : 1;
+        threads = nc > 0 ? (unsigned)nc : 1;
     }
     struct trawl_netscan_opts no = {.sinks = cs.sinks,
                                     .name = iface,

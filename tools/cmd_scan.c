@@ -138,9 +138,7 @@ int cmd_scan(int argc, char **argv)
             dbpath = optarg;
             break;
         case 'j':
-            if (!cli_parse_uint(optarg, 1024, &v) || !v)
-                return cli_usage_error("scan", "-j needs a thread count from 1 to 1024");
-            so.threads = (unsigned)v;
+            if ((r = cli_threads_opt("scan", optarg, &so.threads))) return r;
             break;
         case 'o':
         case 'K':
@@ -174,13 +172,8 @@ int cmd_scan(int argc, char **argv)
         case 'P':
             force_progress = true;
             break;
-        case 'h':
-            fputs(help, stdout);
-            return 0;
-        case ':':
-            return cli_usage_error("scan", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error("scan", "unknown option '%s'", argv[optind - 1]);
+            return cli_other_opt("scan", c, help, argv);
         }
     }
     if (!dbpath) return cli_usage_error("scan", "no database: give -d DB.tdb");

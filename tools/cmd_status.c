@@ -390,13 +390,8 @@ int cmd_status(int argc, char **argv)
             if (!cli_parse_uint(optarg, 86400 * 365, &timeout) || !timeout)
                 return cli_usage_error("status", "--timeout needs seconds");
             break;
-        case 'h':
-            fputs(help, stdout);
-            return 0;
-        case ':':
-            return cli_usage_error("status", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error("status", "unknown option '%s'", argv[optind - 1]);
+            return cli_other_opt("status", c, help, argv);
         }
     }
     if (optind < argc) return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);

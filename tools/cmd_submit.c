@@ -216,13 +216,8 @@ int cmd_submit(int argc, char **argv)
         case 'q':
             quiet = true;
             break;
-        case 'h':
-            fputs(help, stdout);
-            return 0;
-        case ':':
-            return cli_usage_error("submit", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error("submit", "unknown option '%s'", argv[optind - 1]);
+            return cli_other_opt("submit", c, help, argv);
         }
     }
     if (!url || !*url)

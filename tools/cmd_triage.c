@@ -131,13 +131,8 @@ int cmd_triage(int argc, char **argv)
         case 'q':
             quiet = true;
             break;
-        case 'h':
-            fputs(help, stdout);
-            return 0;
-        case ':':
-            return cli_usage_error("triage", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error("triage", "unknown option '%s'", argv[optind - 1]);
+            return cli_other_opt("triage", c, help, argv);
         }
     }
     if (optind >= argc)

@@ -716,7 +716,7 @@ int cmd_worker(int argc, char **argv)
     w.max_attempts = 3;
     const char *dbpath = NULL, *cache = NULL, *name = NULL;
     unsigned long v;
-    int c;
+    int c, oe;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":d:j:qh", lopts, NULL)) != -1) {
@@ -739,9 +739,7 @@ int cmd_worker(int argc, char **argv)
             cache = optarg;
             break;
         case 'j':
-            if (!cli_parse_uint(optarg, 1024, &v) || !v)
-                return cli_usage_error("worker", "-j needs a thread count from 1 to 1024");
-            w.threads = (unsigned)v;
+            if ((oe = cli_threads_opt("worker", optarg, &w.threads))) return oe;
             break;
         case 'N':
             name = optarg;
@@ -762,13 +760,8 @@ int cmd_worker(int argc, char **argv)
         case 'q':
             w.quiet = true;
             break;
-        case 'h':
-            fputs(help, stdout);
-            return 0;
-        case ':':
-            return cli_usage_error("worker", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error("worker", "unknown option '%s'", argv[optind - 1]);
+            return cli_other_opt("worker", c, help, argv);
         }
     }
     if (optind < argc) return cli_usage_error("worker", "unexpected argument '%s'", argv[optind]);

@@ -1,4 +1,5 @@
 /* trawl: the command line. Dispatches to one file per subcommand. */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,25 @@ int cli_usage_error(const char *sub, const char *fmt, ...)
     fprintf(stderr, "\nTry 'trawl %s --help'.\n", sub);
     va_end(ap);
     return EXIT_TROUBLE;
+}
+
+int cli_other_opt(const char *sub, int c, const char *help, char **argv)
+{
+    if (c == 'h') {
+        fputs(help, stdout);
+        return EXIT_HITS;
+    }
+    if (c == ':') return cli_usage_error(sub, "option '%s' needs a value", argv[optind - 1]);
+    return cli_usage_error(sub, "unknown option '%s'", argv[optind - 1]);
+}
+
+int cli_threads_opt(const char *sub, const char *arg, unsigned *out)
+{
+    unsigned long v;
+    if (!cli_parse_uint(arg, 1024, &v) || !v)
+        return cli_usage_error(sub, "-j needs a thread count from 1 to 1024");
+    *out = (unsigned)v;
+    return 0;
 }
 
 bool cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
