@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcapw.h"
+
 #define NFLOWS 16384
 #define MSS 1448
 #define TEXT_SIZE (1u << 20)
@@ -60,54 +62,15 @@ static FILE *out;
 static uint64_t npkts, maxpkts, nbytes;
 static uint64_t clock_us = 1700000000ull * 1000000;
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)(v >> 16));
-    put16(p + 2, (uint16_t)v);
-}
-
 static void frame(uint32_t src, uint32_t dst, uint16_t sp, uint16_t dp, uint8_t proto, uint32_t seq,
                   uint32_t ack, uint8_t flags, const uint8_t *pl, size_t n)
 {
     static uint8_t fr[2048];
     if (npkts >= maxpkts) return;
-    memset(fr, 0, 14);
-    fr[0] = 0x02, fr[5] = 1, fr[6] = 0x02, fr[11] = 2;
-    put16(fr + 12, 0x0800);
-    uint8_t *ip = fr + 14;
-    size_t l4 = proto == 6 ? 20 : 8;
-    memset(ip, 0, 20 + l4);
-    ip[0] = 0x45;
-    put16(ip + 2, (uint16_t)(20 + l4 + n));
-    put16(ip + 4, (uint16_t)npkts);
-    ip[8] = 64;
-    ip[9] = proto;
-    put32(ip + 12, src);
-    put32(ip + 16, dst);
-    uint8_t *t = ip + 20;
-    put16(t, sp);
-    put16(t + 2, dp);
-    if (proto == 6) {
-        put32(t + 4, seq);
-        put32(t + 8, ack);
-        t[12] = 0x50;
-        t[13] = flags;
-        put16(t + 14, 65535);
-    } else {
-        put16(t + 4, (uint16_t)(8 + n));
-    }
-    if (n) memcpy(t + l4, pl, n);
-    uint32_t len = (uint32_t)(14 + 20 + l4 + n);
+    struct frame4 f = {src, dst, sp, dp, proto, seq, ack, flags, (uint16_t)npkts};
+    size_t len = eth_frame4(fr, &f, pl, n);
     clock_us += 1 + below(3);
-    uint32_t h[4] = {(uint32_t)(clock_us / 1000000), (uint32_t)(clock_us % 1000000), len, len};
-    fwrite(h, sizeof(h), 1, out);
-    fwrite(fr, len, 1, out);
+    pcap_record(out, clock_us, fr, len);
     npkts++;
     nbytes += len;
 }
@@ -424,8 +387,7 @@ int main(int argc, char **argv)
     }
     static char obuf[1 << 20];
     setvbuf(out, obuf, _IOFBF, sizeof(obuf));
-    uint32_t gh[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1 /* Ethernet */};
-    fwrite(gh, sizeof(gh), 1, out);
+    pcap_file_header(out, 65535, 1 /* Ethernet */);
     for (int i = 0; i < NFLOWS; i++) {
         new_flow(&flows[i]);
         flows[i].state = 0;

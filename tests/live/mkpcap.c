@@ -16,35 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcapw.h"
+
 static FILE *out;
 static uint32_t npkt;
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)(v >> 16));
-    put16(p + 2, (uint16_t)v);
-}
 
 static uint32_t ip(int a, int b, int c, int d)
 {
     return (uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | (uint32_t)d;
-}
-
-static uint16_t csum(const uint8_t *p, size_t n)
-{
-    uint32_t s = 0;
-    for (size_t i = 0; i + 1 < n; i += 2)
-        s += (uint32_t)p[i] << 8 | p[i + 1];
-    if (n & 1) s += (uint32_t)p[n - 1] << 8;
-    while (s >> 16)
-        s = (s & 0xffff) + (s >> 16);
-    return (uint16_t)~s;
 }
 
 /* One frame: TCP when proto is 6 (seq, flags), UDP when 17. */
@@ -52,38 +31,10 @@ static void frame(uint32_t src, uint32_t dst, uint16_t sp, uint16_t dp, uint8_t 
                   uint32_t ack, uint8_t flags, const void *pl, size_t n)
 {
     uint8_t fr[1600];
-    static const uint8_t mac[12] = {0x02, 0, 0, 0, 0, 0xb, 0x02, 0, 0, 0, 0, 0xa};
-    memcpy(fr, mac, 12);
-    put16(fr + 12, 0x0800);
-    uint8_t *iph = fr + 14;
-    size_t l4 = proto == 6 ? 20 : 8;
-    memset(iph, 0, 20 + l4);
-    iph[0] = 0x45;
-    put16(iph + 2, (uint16_t)(20 + l4 + n));
-    put16(iph + 4, (uint16_t)npkt);
-    iph[8] = 64;
-    iph[9] = proto;
-    put32(iph + 12, src);
-    put32(iph + 16, dst);
-    put16(iph + 10, csum(iph, 20));
-    uint8_t *t = iph + 20;
-    put16(t, sp);
-    put16(t + 2, dp);
-    if (proto == 6) {
-        put32(t + 4, seq);
-        put32(t + 8, ack);
-        t[12] = 0x50;
-        t[13] = flags;
-        put16(t + 14, 65535);
-    } else {
-        put16(t + 4, (uint16_t)(8 + n));
-    }
-    if (n) memcpy(t + l4, pl, n);
-    uint32_t len = (uint32_t)(14 + 20 + l4 + n);
+    struct frame4 f = {src, dst, sp, dp, proto, seq, ack, flags, (uint16_t)npkt};
+    size_t len = eth_frame4(fr, &f, pl, n);
     npkt++;
-    uint32_t h[4] = {1700000000 + npkt / 10, (npkt % 10) * 1000, len, len};
-    fwrite(h, sizeof(h), 1, out);
-    fwrite(fr, len, 1, out);
+    pcap_record(out, (1700000000ull + npkt / 10) * 1000000 + (npkt % 10) * 1000, fr, len);
 }
 
 static void dns_query(uint32_t src, uint16_t sport, const char *name)
@@ -138,8 +89,7 @@ int main(int argc, char **argv)
         perror(path);
         return 2;
     }
-    uint32_t gh[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1 /* Ethernet */};
-    fwrite(gh, sizeof(gh), 1, out);
+    pcap_file_header(out, 65535, 1 /* Ethernet */);
     if (!strcmp(argv[1], "main")) {
         dns_query(ip(10, 9, 0, 1), 40001, "dns-ioc.trawl-test.net");
         static const char *const http[] = {

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcapw.h"
+
 /* ---- indicators ------------------------------------------------------------ */
 
 static const char *const dom_iocs[] = {
@@ -115,18 +117,6 @@ static void flow_add(struct flow *f, const uint8_t *ip, size_t n, uint16_t vlan)
     memcpy(p->ip, ip, n);
     p->n = (uint32_t)n;
     p->vlan = vlan;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)(v >> 16));
-    put16(p + 2, (uint16_t)v);
 }
 
 static void addr4(struct addr *a, uint8_t x, uint8_t y, uint8_t z, uint8_t w)

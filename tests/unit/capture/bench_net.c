@@ -11,25 +11,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "pcapw.h"
 #include "trawl_capture.h"
 
 #ifndef NFLOWS
 #define NFLOWS 20000
 #endif
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 static uint32_t rnd(uint32_t *x)
 {
@@ -50,40 +37,13 @@ static size_t frame(uint8_t *fr, uint32_t src, uint32_t dst, uint16_t sp, uint16
                     uint8_t proto, uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *pl,
                     size_t n)
 {
-    memset(fr, 0, 14);
-    put16(fr + 12, 0x0800);
-    uint8_t *ip = fr + 14;
-    size_t l4 = proto == 6 ? 20 : 8;
-    memset(ip, 0, 20);
-    ip[0] = 0x45;
-    put16(ip + 2, (uint16_t)(20 + l4 + n));
-    ip[8] = 64;
-    ip[9] = proto;
-    put32(ip + 12, src);
-    put32(ip + 16, dst);
-    uint8_t *t = ip + 20;
-    put16(t, sp);
-    put16(t + 2, dp);
-    if (proto == 6) {
-        memset(t + 4, 0, 16);
-        put32(t + 4, seq);
-        put32(t + 8, ack);
-        t[12] = 0x50;
-        t[13] = flags;
-    } else {
-        put16(t + 4, (uint16_t)(8 + n));
-        put16(t + 6, 0);
-    }
-    memcpy(t + l4, pl, n);
-    return 14 + 20 + l4 + n;
+    struct frame4 f = {src, dst, sp, dp, proto, seq, ack, flags, 0};
+    return eth_frame4(fr, &f, pl, n);
 }
 
 static void rec(FILE *f, uint64_t i, const uint8_t *fr, size_t n)
 {
-    uint32_t h[4] = {1700000000 + (uint32_t)(i / 100000), (uint32_t)(i % 100000) * 10, (uint32_t)n,
-                     (uint32_t)n};
-    fwrite(h, 16, 1, f);
-    fwrite(fr, n, 1, f);
+    pcap_record(f, (1700000000ull + i / 100000) * 1000000 + (i % 100000) * 10, fr, n);
 }
 
 static void generate(const char *path, uint64_t npkts)
@@ -93,8 +53,7 @@ static void generate(const char *path, uint64_t npkts)
         perror(path);
         exit(1);
     }
-    uint32_t gh[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 262144, DLT_EN10MB};
-    fwrite(gh, 24, 1, f);
+    pcap_file_header(f, 262144, DLT_EN10MB);
     static struct bflow fl[NFLOWS];
     uint32_t x = 88172645;
     for (int i = 0; i < NFLOWS; i++) {

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pcapw.h"
 #include "trawl_capture.h"
 
 struct mem {
@@ -40,20 +41,6 @@ static inline void mem_free(struct mem *m)
 {
     free(m->p);
     memset(m, 0, sizeof(*m));
-}
-
-static inline void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static inline void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
 }
 
 static inline void put32le(uint8_t *p, uint32_t v)
