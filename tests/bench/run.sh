@@ -22,13 +22,8 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/trawl-bench-test.XXXXXX") || exit 2
 trap 'rm -rf "$TMP"' EXIT
 T0=$(date +%s)
 
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1: $2"; }
-check() {
-    local name=$1 detail=$2
-    shift 2
-    if "$@"; then ok "$name"; else notok "$name" "$detail"; fi
-}
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 TIMEOUT=$(command -v timeout || true)
 RC=0
@@ -280,8 +275,5 @@ fly_checks() {
     fly_checks
 } | tee "$TMP/log"
 
-PASS=$(grep -c '^ok - ' "$TMP/log")
-FAIL=$(grep -c '^not ok - ' "$TMP/log")
 echo "# bench tests took $(($(date +%s) - T0)) s"
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+tap_summary "$TMP/log"

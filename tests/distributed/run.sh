@@ -44,15 +44,8 @@ cleanup() {
 trap cleanup EXIT
 T0=$(date +%s)
 
-PASS=0
-FAIL=0
-ok() { echo "ok - $1"; PASS=$((PASS + 1)); }
-notok() { echo "not ok - $1: $2"; FAIL=$((FAIL + 1)); }
-check() {
-    local name=$1 detail=$2
-    shift 2
-    if "$@"; then ok "$name"; else notok "$name" "$detail"; fi
-}
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 TIMEOUT=$(command -v timeout || true)
 run() { if [ -n "$TIMEOUT" ]; then "$TIMEOUT" 120 "$@"; else "$@"; fi; }
 now() { date +%s.%N; }
@@ -367,5 +360,4 @@ for n in tp1 tp2 tpa1 tpa2; do
 done
 
 echo "# $(($(date +%s) - T0)) s"
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+tap_summary

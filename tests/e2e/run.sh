@@ -49,15 +49,8 @@ T0=$(date +%s)
 
 # Results are counted from the output log at the end, so checks may run in
 # subshells and pipelines.
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1: $2"; }
-skip() { echo "ok - $1 # SKIP $2"; }
-# check NAME DETAIL COND...: ok when the command COND... succeeds
-check() {
-    local name=$1 detail=$2
-    shift 2
-    if "$@"; then ok "$name"; else notok "$name" "$detail"; fi
-}
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 # Every run of the binary goes through here: bounded in time, and a death by
 # signal (ASan abort, SIGSEGV) is reported as a crash whatever was expected.
@@ -962,14 +955,5 @@ sample_checks() {
     sample_checks
 } | tee "$TMP/log"
 
-PASS=$(grep -c '^ok - ' "$TMP/log")
-SKIP=$(grep -c '^ok - .* # SKIP ' "$TMP/log")
-PASS=$((PASS - SKIP))
-FAIL=$(grep -c '^not ok - ' "$TMP/log")
 echo "# e2e took $(($(date +%s) - T0)) s"
-if [ "$SKIP" -gt 0 ]; then
-    echo "$PASS passed, $FAIL failed, $SKIP skipped"
-else
-    echo "$PASS passed, $FAIL failed"
-fi
-[ "$FAIL" -eq 0 ]
+tap_summary "$TMP/log"

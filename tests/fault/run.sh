@@ -8,8 +8,8 @@
 # files' hits, nor hang the scan when it shrinks while its hits go to sinks
 # that lock (--aggregate); a single 1 GB line (no newline) must give its
 # hits with short contexts and bounded memory when streamed.
-# One line per check, "ok - NAME" or "not ok - NAME: DETAIL" ("# TODO" marks
-# a known, reported bug that does not fail the run), then "N passed, M failed".
+# One line per check, "ok - NAME" or "not ok - NAME: DETAIL" ("# SKIP" when a
+# race was lost), then "N passed, M failed[, S skipped]" (tests/lib/tap.sh).
 #
 # Usage: run.sh   Environment: TRAWL_BIN (required); TMPDIR for the ~2 GB of
 # scratch files (removed at exit).
@@ -24,13 +24,8 @@ fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/trawl-fault.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
-passed=0 failed=0 todo=0
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-nok() { echo "not ok - $1: $2"; failed=$((failed + 1)); }
-known() { echo "not ok - $1: $2 # TODO known bug, reported"; todo=$((todo + 1)); }
-check() { # name, condition (eval), detail
-    if eval "$2"; then ok "$1"; else nok "$1" "$3"; fi
-}
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 MB=1048576
 NMB=1024 # the big file: NMB blocks of 1 MiB, no newline anywhere
@@ -39,8 +34,8 @@ HITPOS=100
 # ---- fixtures ---------------------------------------------------------------
 printf 'evil.example.com\n198.51.100.7\n' >"$T/iocs.txt"
 if ! "$TRAWL" compile -o "$T/iocs.tdb" "$T/iocs.txt" >"$T/compile.out" 2>&1; then
-    nok "setup: compile" "$(head -3 "$T/compile.out")"
-    echo "$passed passed, $failed failed"
+    notok "setup: compile" "$(head -3 "$T/compile.out")"
+    tap_summary
     exit 1
 fi
 printf 'GET http://evil.example.com/x from 198.51.100.7\nnothing here\n' >"$T/small.log"
@@ -65,17 +60,17 @@ offsets() { # hit file -> "FILE OFFSET" per hit
 # ---- full disk --------------------------------------------------------------
 "$TRAWL" scan -d "$T/iocs.tdb" -o /dev/full "$T/small.log" 2>"$T/err1"
 rc=$?
-check "-o /dev/full: exit 2 with a message" '[ $rc -eq 2 ] && grep -qi "space\|write" "$T/err1"' \
+check_eval "-o /dev/full: exit 2 with a message" '[ $rc -eq 2 ] && grep -qi "space\|write" "$T/err1"' \
     "exit $rc, stderr: $(head -c 300 "$T/err1")"
 
 "$TRAWL" scan -d "$T/iocs.tdb" "$T/small.log" >/dev/full 2>"$T/err2"
 rc=$?
-check "stdout to /dev/full: exit 2 with a message" \
+check_eval "stdout to /dev/full: exit 2 with a message" \
     '[ $rc -eq 2 ] && grep -qi "space\|write" "$T/err2"' "exit $rc, stderr: $(head -c 300 "$T/err2")"
 
 "$TRAWL" scan -d "$T/iocs.tdb" --sink jsonl:/dev/full "$T/small.log" >/dev/null 2>"$T/err3"
 rc=$?
-check "--sink jsonl:/dev/full: exit 2 with a message" \
+check_eval "--sink jsonl:/dev/full: exit 2 with a message" \
     '[ $rc -eq 2 ] && grep -qi "space\|write" "$T/err3"' "exit $rc, stderr: $(head -c 300 "$T/err3")"
 
 # the big file to a full disk: stops early instead of scanning 1 GiB for nothing
@@ -83,7 +78,7 @@ s=$(date +%s%N)
 "$TRAWL" scan -d "$T/iocs.tdb" -j 2 -o /dev/full "$big" 2>"$T/err4"
 rc=$?
 ms=$((($(date +%s%N) - s) / 1000000))
-check "big file to /dev/full: exit 2 with a message" '[ $rc -eq 2 ] && [ -s "$T/err4" ]' \
+check_eval "big file to /dev/full: exit 2 with a message" '[ $rc -eq 2 ] && [ -s "$T/err4" ]' \
     "exit $rc after ${ms} ms, stderr: $(head -c 300 "$T/err4")"
 
 # ---- the 1 GiB line ---------------------------------------------------------
@@ -91,11 +86,11 @@ check "big file to /dev/full: exit 2 with a message" '[ $rc -eq 2 ] && [ -s "$T/
     2>"$T/line.err" || true
 n=$(grep -c . "$T/line.hits")
 last=$(grep -c "\"offset\":$((bigsize - 12)),.*\"line\":1," "$T/line.hits")
-check "1 GiB line (mapped): $((NMB + 1)) hits, the last at the very end" \
+check_eval "1 GiB line (mapped): $((NMB + 1)) hits, the last at the very end" \
     '[ "$n" -eq $((NMB + 1)) ] && [ "$last" -eq 1 ]' "$n hits, end hit found $last times"
 badline=$(grep -vc '"line":1,' "$T/line.hits")
 maxctx=$(sed -n 's/.*"context":"\(.*\)"}$/\1/p' "$T/line.hits" | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')
-check "1 GiB line: every hit on line 1, contexts at most 256 bytes" \
+check_eval "1 GiB line: every hit on line 1, contexts at most 256 bytes" \
     '[ "$badline" -eq 0 ] && [ "$maxctx" -gt 0 ] && [ "$maxctx" -le 256 ]' \
     "$badline hits not on line 1, longest context $maxctx bytes"
 
@@ -105,10 +100,10 @@ if [ -x /usr/bin/time ]; then
     # stdin from a file is read(), never mapped: memory must not follow the line
     rss=$(tail -1 "$T/rss")
     n=$(grep -c . "$T/pipe.hits")
-    check "1 GiB line on stdin: $((NMB + 1)) hits in under 300 MB" \
+    check_eval "1 GiB line on stdin: $((NMB + 1)) hits in under 300 MB" \
         '[ "$n" -eq $((NMB + 1)) ] && [ "$rss" -lt 307200 ]' "$n hits, max RSS ${rss} KB"
 else
-    echo "ok - 1 GiB line on stdin # SKIP no /usr/bin/time"
+    skip "1 GiB line on stdin" "no /usr/bin/time"
 fi
 
 # ---- SIGTERM in the middle of a scan ----------------------------------------
@@ -143,9 +138,9 @@ offsets "$T/term1.hits" | awk -v expf="$T/expected.off" '
 got=$(grep -c . "$T/term1.hits")
 tail_ok=$(tail -c 1 "$T/term1.hits" | od -An -c | tr -d ' ')
 if [ "$got" -ge "$total" ]; then
-    echo "ok - SIGTERM, one worker # SKIP the scan finished before the signal ($got hits)"
+    skip "SIGTERM, one worker" "the scan finished before the signal ($got hits)"
 else
-    check "SIGTERM, one worker: exit 2, hits so far are a complete prefix, last line whole" \
+    check_eval "SIGTERM, one worker: exit 2, hits so far are a complete prefix, last line whole" \
         '[ $rc -eq 2 ] && [ "$(cat "$T/term1.check")" = OK ] && [ "$got" -gt 0 ] && [ "$tail_ok" = "\n" ]' \
         "exit $rc, $got of $total hits, $(cat "$T/term1.check"), stderr: $(head -c 200 "$T/term1.hits.err")"
 fi
@@ -160,9 +155,9 @@ offsets "$T/term2.hits" | awk -v mb=$MB -v nmb=$NMB -v pos=$HITPOS -v cm=$CHUNK_
           print "OK" }' >"$T/term2.check"
 got=$(grep -c . "$T/term2.hits")
 if [ "$got" -ge "$total" ]; then
-    echo "ok - SIGTERM, two workers # SKIP the scan finished before the signal ($got hits)"
+    skip "SIGTERM, two workers" "the scan finished before the signal ($got hits)"
 else
-    check "SIGTERM, two workers: exit 2, hits so far are a prefix of every chunk" \
+    check_eval "SIGTERM, two workers: exit 2, hits so far are a prefix of every chunk" \
         '[ $rc -eq 2 ] && [ "$(cat "$T/term2.check")" = OK ] && [ "$got" -gt 0 ]' \
         "exit $rc, $got of $total hits, $(cat "$T/term2.check")"
 fi
@@ -191,9 +186,9 @@ bad=$(offsets "$T/termgz.hits" | awk '{ if (seen[$0]++) { print "twice: " $0; ex
 others=$(grep -vc '"value":"198.51.100.7"' "$T/termgz.hits")
 tail_ok=$(tail -c 1 "$T/termgz.hits" | od -An -c | tr -d ' ')
 if [ "$got" -ge 24000 ]; then
-    echo "ok - SIGTERM, .gz on three workers # SKIP the scan finished before the signal ($got hits)"
+    skip "SIGTERM, .gz on three workers" "the scan finished before the signal ($got hits)"
 else
-    check "SIGTERM, .gz on three workers: exit 2, whole lines of the expected hit, none twice" \
+    check_eval "SIGTERM, .gz on three workers: exit 2, whole lines of the expected hit, none twice" \
         '[ $rc -eq 2 ] && [ -z "$bad" ] && [ "$others" = 0 ] && [ "$got" -gt 0 ] && [ "$tail_ok" = "\n" ]' \
         "exit $rc, $got hits, ${bad:-no duplicate}, $others other, stderr: $(head -c 200 "$T/termgz.err")"
 fi
@@ -211,9 +206,9 @@ for j in 1 2; do
     wait $pid
     rc=$?
     if [ $rc -le 1 ]; then
-        echo "ok - .gz cut during the scan, -j$j # SKIP the scan finished before the cut"
+        skip ".gz cut during the scan, -j$j" "the scan finished before the cut"
     else
-        check ".gz cut during the scan, -j$j: exit 2, one error naming it, hits kept" \
+        check_eval ".gz cut during the scan, -j$j: exit 2, one error naming it, hits kept" \
             '[ $rc -eq 2 ] && [ "$(grep -c "shrink$j.log.gz" "$T/shrinkgz$j.err")" = 1 ] &&
              grep -q "198.51.100.7" "$T/shrinkgz$j.hits"' \
             "exit $rc, stderr: $(head -c 300 "$T/shrinkgz$j.err")"
@@ -232,7 +227,7 @@ sleep 0.3
 : >"$T/inplace.tdb"
 wait $pid
 rc=$?
-check "database truncated in place during a scan: no crash, hits still found" \
+check_eval "database truncated in place during a scan: no crash, hits still found" \
     '[ $rc -eq 0 ] && [ "$(grep -c . "$T/inplace.hits")" = 2 ]' \
     "exit $rc, $(grep -c . "$T/inplace.hits") hits, stderr: $(head -c 200 "$T/inplace.err")"
 
@@ -250,9 +245,9 @@ wait $pid
 rc=$?
 n=$(grep -c '"file":"[^"]*a-big.log"' "$T/vanish.hits")
 if grep -q 'b-small.log' "$T/vanish.hits"; then
-    echo "ok - vanished file # SKIP b-small.log was scanned before it was removed"
+    skip "vanished file" "b-small.log was scanned before it was removed"
 else
-    check "file vanished after the walk: exit 2, error names it, other file complete" \
+    check_eval "file vanished after the walk: exit 2, error names it, other file complete" \
         '[ $rc -eq 2 ] && grep -q "b-small.log" "$T/vanish.err" && [ "$n" -eq $((NMB + 1)) ]' \
         "exit $rc, $n hits of a-big, stderr: $(head -c 300 "$T/vanish.err")"
 fi
@@ -280,13 +275,12 @@ rc=$?
 rm -f "$T/shrink.log"
 small=$(grep -c '"file":"[^"]*small.log"' "$T/shrink.hits")
 if [ $rc -ge 128 ]; then
-    check "file shrunk while mapped: no crash" 'false' \
+    check_eval "file shrunk while mapped: no crash" 'false' \
         "killed by signal $((rc - 128)) ($(kill -l $((rc - 128)) 2>/dev/null))"
 elif [ $rc -ne 2 ] && ! grep -q 'shrank' "$T/shrink.err"; then
-    echo "ok - file shrunk while mapped # SKIP the scan of $size bytes ended before the truncation"
-    passed=$((passed + 1))
+    skip "file shrunk while mapped" "the scan of $size bytes ended before the truncation"
 else
-    check "file shrunk while mapped: no crash, exit 2, one message, later file scanned" \
+    check_eval "file shrunk while mapped: no crash, exit 2, one message, later file scanned" \
         '[ $rc -eq 2 ] && [ "$(grep -c shrank "$T/shrink.err")" -eq 1 ] && [ "$small" -eq 2 ]' \
         "exit $rc, $small hits in small.log, stderr: $(head -c 300 "$T/shrink.err")"
 fi
@@ -373,27 +367,25 @@ shrink_emit() { # name, scan options...
     done
     cut=$(grep -c . "$T/se.cut")
     if [ -n "$hung" ]; then
-        nok "$name" "the scan hung (killed after 60 s) after $cut truncations, stderr: $(head -c 300 "$T/se.err")"
+        notok "$name" "the scan hung (killed after 60 s) after $cut truncations, stderr: $(head -c 300 "$T/se.err")"
     elif [ $rc -ge 128 ]; then
-        nok "$name" "killed by signal $((rc - 128)) ($(kill -l $((rc - 128)) 2>/dev/null))"
+        notok "$name" "killed by signal $((rc - 128)) ($(kill -l $((rc - 128)) 2>/dev/null))"
     elif ! grep -q shrank "$T/se.err"; then
-        echo "ok - $name # SKIP no truncation landed mid-scan in 3 runs ($cut truncated)"
-        passed=$((passed + 1))
+        skip "$name" "no truncation landed mid-scan in 3 runs ($cut truncated)"
     else
         n=$(grep -c . "$T/se.hits")
         small=$(grep -c '"file":"[^"]*small.log"' "$T/se.hits")
-        check "$name: ends, exit 2, shrink reported, hits are whole JSON lines" \
+        check_eval "$name: ends, exit 2, shrink reported, hits are whole JSON lines" \
             '[ $rc -eq 2 ] && [ "$small" -eq 2 ] && valid_json "$T/se.hits"' \
             "exit $rc, $n hits ($small of small.log), $cut truncated, stderr: $(head -c 300 "$T/se.err")"
     fi
 }
 if ! "$TRAWL" compile -o "$T/dense.tdb" "$T/dense.txt" >"$T/compile.out" 2>&1; then
-    nok "setup: compile dense" "$(head -3 "$T/compile.out")"
+    notok "setup: compile dense" "$(head -3 "$T/compile.out")"
 else
     shrink_emit "files shrunk while their hits are sent, --aggregate" -j 1 --aggregate 3600
     shrink_emit "files shrunk while their hits are sent, --aggregate -j 2" -j 2 --aggregate 3600
     shrink_emit "files shrunk while their hits are sent, -j 2" -j 2
 fi
 
-if [ "$todo" -gt 0 ]; then echo "$passed passed, $failed failed, $todo known"; else echo "$passed passed, $failed failed"; fi
-[ "$failed" -eq 0 ]
+tap_summary

@@ -17,7 +17,7 @@ export LC_ALL=C
 
 MKPCAP=${1:-}
 TRAWL=${TRAWL_BIN:-}
-skip() {
+skip_all() {
     echo "skipped: $1"
     exit 77
 }
@@ -31,9 +31,9 @@ skip() {
 }
 MKPCAP=$(cd "$(dirname "$MKPCAP")" && pwd)/$(basename "$MKPCAP")
 TRAWL=$(cd "$(dirname "$TRAWL")" && pwd)/$(basename "$TRAWL")
-[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, raw capture)"
-command -v ip >/dev/null 2>&1 || skip "needs iproute2 (ip)"
-command -v tcpreplay >/dev/null 2>&1 || skip "needs tcpreplay (apt-get install tcpreplay)"
+[ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces, raw capture)"
+command -v ip >/dev/null 2>&1 || skip_all "needs iproute2 (ip)"
+command -v tcpreplay >/dev/null 2>&1 || skip_all "needs tcpreplay (apt-get install tcpreplay)"
 
 NS=trawl-live-$$
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/trawl-live.XXXXXX") || exit 2
@@ -47,31 +47,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 2' INT TERM
 
-ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace"
+ip netns add "$NS" 2>/dev/null || skip_all "cannot create a network namespace"
 if ! { ip -n "$NS" link add vA type veth peer name vB &&
     ip -n "$NS" link set vA up && ip -n "$NS" link set vB up; } 2>/dev/null; then
-    skip "cannot create a veth pair in a namespace"
+    skip_all "cannot create a veth pair in a namespace"
 fi
 # no IPv6 router solicitations or MLD reports on the pair (fewer stray packets)
 ip netns exec "$NS" sh -c 'for i in vA vB; do
     echo 1 >/proc/sys/net/ipv6/conf/$i/disable_ipv6; done' 2>/dev/null
 
-PASS=0
-FAIL=0
-ok() {
-    echo "ok - $1"
-    PASS=$((PASS + 1))
-}
-notok() {
-    echo "not ok - $1: $2"
-    FAIL=$((FAIL + 1))
-}
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 # check NAME DETAIL COND...
-check() {
-    local name=$1 detail=$2
-    shift 2
-    if "$@"; then ok "$name"; else notok "$name" "$detail"; fi
-}
 has() { grep -q -F -- "$2" "$1"; }
 hasnt() { ! grep -q -F -- "$2" "$1"; }
 
@@ -297,5 +284,4 @@ sleep 0.5
 stop
 check "none: exit status 1 without hits" "status $RC" [ "$RC" = 1 ]
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+tap_summary

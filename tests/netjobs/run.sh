@@ -33,21 +33,8 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/trawl-netjobs.XXXXXX") || exit 2
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP" || exit 2
 
-PASS=0
-FAIL=0
-ok() {
-    echo "ok - $1"
-    PASS=$((PASS + 1))
-}
-notok() {
-    echo "not ok - $1: $2"
-    FAIL=$((FAIL + 1))
-}
-check() {
-    local name=$1 detail=$2
-    shift 2
-    if "$@"; then ok "$name"; else notok "$name" "$detail"; fi
-}
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 TIMEOUT=$(command -v timeout || true)
 # scan OUT ERR ARGS...: trawl scan, sets RC (a death by signal shows as >= 124)
 scan() {
@@ -157,5 +144,4 @@ check "scan --help tells how -j spreads a capture's packets" "$(grep -A3 -- '-j,
 check "live --help tells how -j spreads packets" "$(grep -A3 -- '-j, --threads' lhelp.txt)" \
     grep -q 'symmetric' lhelp.txt
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+tap_summary

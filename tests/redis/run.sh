@@ -37,13 +37,8 @@ stop_redis() {
 trap 'stop_redis; release_port; rm -rf "$TMP"' EXIT
 T0=$(date +%s)
 
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1: $2"; }
-check() {
-    local name=$1 detail=$2
-    shift 2
-    if "$@"; then ok "$name"; else notok "$name" "$detail"; fi
-}
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 TIMEOUT=$(command -v timeout || true)
 run() { if [ -n "$TIMEOUT" ]; then "$TIMEOUT" 180 "$@"; else "$@"; fi; }
 
@@ -306,8 +301,5 @@ section() {
     section urls
 } | tee "$TMP/log"
 
-PASS=$(grep -c '^ok - ' "$TMP/log")
-FAIL=$(grep -c '^not ok - ' "$TMP/log")
 echo "# redis tests took $(($(date +%s) - T0)) s"
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+tap_summary "$TMP/log"

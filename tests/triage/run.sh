@@ -38,27 +38,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PASS=0
-FAIL=0
-SKIP=0
-ok() {
-    echo "ok - $1"
-    PASS=$((PASS + 1))
-}
-notok() {
-    echo "not ok - $1: $2"
-    FAIL=$((FAIL + 1))
-}
-skip() {
-    echo "ok - $1 # SKIP $2"
-    SKIP=$((SKIP + 1))
-}
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 # check NAME DETAIL COMMAND...: ok when COMMAND succeeds
-check() {
-    local name=$1 detail=$2
-    shift 2
-    if "$@"; then ok "$name"; else notok "$name" "$detail"; fi
-}
 
 # t ARGS...: runs trawl triage; stdout in $TMP/out, stderr in $TMP/err, status in RC
 t() {
@@ -360,5 +342,4 @@ else
     skip "sample end to end" "no sample/ under $SRCDIR"
 fi
 
-echo "$PASS passed, $FAIL failed$([ "$SKIP" -gt 0 ] && echo ", $SKIP skipped")"
-[ "$FAIL" -eq 0 ]
+tap_summary
