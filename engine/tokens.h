@@ -239,16 +239,16 @@ tok_block(struct tokscan *st, struct tokq *q, size_t lo, size_t hi, size_t end, 
                 q->hex[st->nhex++] = (struct hex_run){pos + j, n, 0};
         }
     }
-    if ((what & TOK_IPV6) && cur.k) {
+    if (what & TOK_IPV6) {
         uint64_t c = cur.k & ((cur.k >> 1) | (nxt.k << 63));
-        /* a full-form chain has seven colons after hex digits, within
-         * this block and the next: most blocks (times) hold fewer */
-        if (__builtin_popcountll(cur.k) + __builtin_popcountll(nxt.k) >= 7) {
-            uint64_t g_cur = cur.k & ((cur.h << 1) | st->prev_h >> 63);
-            uint64_t g_nxt = nxt.k & ((nxt.h << 1) | (cur.h >> 63));
-            if (g_cur && __builtin_popcountll(g_cur) + __builtin_popcountll(g_nxt) >= 7)
-                c |= v6_chains(g_cur, g_nxt);
-        }
+        /* a full-form chain has seven colons after hex digits, within this
+         * block and the next. Times and JSON keys give colons in most
+         * blocks, seldom after hex digits: the masks are computed without
+         * a branch, and the one branch is nearly always not taken. */
+        uint64_t g_cur = cur.k & ((cur.h << 1) | st->prev_h >> 63);
+        uint64_t g_nxt = nxt.k & ((nxt.h << 1) | (cur.h >> 63));
+        if (__builtin_popcountll(g_cur) + __builtin_popcountll(g_nxt) >= 7 && g_cur)
+            c |= v6_chains(g_cur, g_nxt);
         st->nv6 += queue_block(q->v6 + st->nv6, pos, c);
     }
     st->prev_d = cur.d;
