@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define TRAWL_VERSION "0.1.0"
@@ -85,6 +86,10 @@ void trawl_buf_free(struct trawl_buf *b);
 int trawl_buf_json_str(struct trawl_buf *b, const void *s, size_t len);
 
 /* Monotonic clock in seconds. */
+/* The CPU has AVX-512BW and TRAWL_NO_AVX512 is not set in the environment
+ * (which forces the portable code paths, for tests). Checked once. */
+bool trawl_cpu_avx512(void);
+
 double trawl_now_mono(void);
 /* Wall clock, seconds since the epoch. */
 int64_t trawl_now_wall(void);

@@ -1,6 +1,8 @@
 /* Small shared utilities: hashing, growable buffers, JSON string escaping,
  * clocks and ISO 8601 time handling. */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,4 +339,20 @@ int trawl_redis_url_parse(const char *url, char **host, int *port, char **name)
     *name = ns;
     *port = (int)v;
     return 0;
+}
+
+bool trawl_cpu_avx512(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    /* racing first calls store the same value: relaxed atomics suffice */
+    static _Atomic int have = -1;
+    int h = atomic_load_explicit(&have, memory_order_relaxed);
+    if (h < 0) {
+        h = __builtin_cpu_supports("avx512bw") && !getenv("TRAWL_NO_AVX512");
+        atomic_store_explicit(&have, h, memory_order_relaxed);
+    }
+    return h;
+#else
+    return false;
+#endif
 }

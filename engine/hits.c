@@ -1,7 +1,6 @@
 /* Hits as JSON lines (docs/hits.md): EVE-style field names, the indicator's
  * metadata, where it was seen (file, byte offset, line) and a context extract
  * of at most 256 bytes, escaped so any byte sequence yields valid JSON. */
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,14 +50,7 @@ __attribute__((target("avx512bw,popcnt"))) static uint64_t count_lines_avx512(co
 uint64_t trawl_count_lines(const uint8_t *p, size_t n)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    /* racing first calls store the same value: relaxed atomics suffice */
-    static _Atomic int have_avx512 = -1;
-    int have = atomic_load_explicit(&have_avx512, memory_order_relaxed);
-    if (have < 0) {
-        have = __builtin_cpu_supports("avx512bw") && !getenv("TRAWL_NO_AVX512");
-        atomic_store_explicit(&have_avx512, have, memory_order_relaxed);
-    }
-    if (have) return count_lines_avx512(p, n);
+    if (trawl_cpu_avx512()) return count_lines_avx512(p, n);
 #endif
     return count_lines_swar(p, n);
 }

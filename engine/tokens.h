@@ -25,7 +25,6 @@
 #ifndef TRAWL_TOKENS_H
 #define TRAWL_TOKENS_H
 
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -477,14 +476,7 @@ static void tokens_scan(const uint8_t *base, size_t len, size_t lo, size_t hi, u
 {
     if (lo >= hi || lo >= len) return;
 #if defined(__x86_64__) && defined(__GNUC__)
-    /* racing first calls store the same value: relaxed atomics suffice */
-    static _Atomic int have_avx512 = -1;
-    int have = atomic_load_explicit(&have_avx512, memory_order_relaxed);
-    if (have < 0) {
-        have = __builtin_cpu_supports("avx512bw") && !getenv("TRAWL_NO_AVX512");
-        atomic_store_explicit(&have_avx512, have, memory_order_relaxed);
-    }
-    if (have) {
+    if (trawl_cpu_avx512()) {
         if (what & (TOK_IPV4 | TOK_HEX | TOK_IPV6))
             tokens_scan_avx512(base, len, lo, hi, what, ctx);
         if (what & (TOK_URL | TOK_EMAIL)) txt_scan_avx512(base, len, lo, hi, what, ctx);
