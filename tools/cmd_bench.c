@@ -2048,7 +2048,9 @@ static bool parse_double(const char *s, double *out)
     return true;
 }
 
-int cmd_bench(int argc, char **argv)
+/* Reads the options into b; returns -1 when the run may go on, else the
+ * exit status (help shown, or a usage error printed). */
+static int bench_opts(struct bench *b, int argc, char **argv)
 {
     static const struct option lopts[] = {
         {"db", required_argument, NULL, 'd'},
@@ -2070,21 +2072,8 @@ int cmd_bench(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct bench *b = calloc(1, sizeof(*b));
-    if (!b) {
-        cli_error("out of memory");
-        return EXIT_TROUBLE;
-    }
-    b->corpus_mb = 64;
-    b->seed = 1;
-    b->runs = 3;
-    b->top = 20;
-    b->threshold = 1.0;
-    b->peak_kb = b->delta_kb = -1;
-    trawl_load_opts_init(&b->lo);
     unsigned long v;
-    int r;
-    int c, status = EXIT_TROUBLE;
+    int c, r;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":d:c:j:f:a:qh", lopts, NULL)) != -1) {
@@ -2093,54 +2082,39 @@ int cmd_bench(int argc, char **argv)
             b->dbpath = optarg;
             break;
         case 'c':
-            if (b->ncorpus == MAX_CORPUS) {
-                free(b);
+            if (b->ncorpus == MAX_CORPUS)
                 return cli_usage_error("bench", "at most %d corpus paths", MAX_CORPUS);
-            }
             b->corpus[b->ncorpus++] = optarg;
             break;
         case 'M':
-            if (!cli_parse_uint(optarg, 1 << 20, &v) || !v) {
-                free(b);
+            if (!cli_parse_uint(optarg, 1 << 20, &v) || !v)
                 return cli_usage_error("bench", "--corpus-size needs a size in MB (1 or more)");
-            }
             b->corpus_mb = v;
             break;
         case 'S':
-            if (!cli_parse_uint(optarg, (unsigned long)-1, &v)) {
-                free(b);
+            if (!cli_parse_uint(optarg, (unsigned long)-1, &v))
                 return cli_usage_error("bench", "--seed needs a number");
-            }
             b->seed = v;
             break;
         case 'K':
             b->save_corpus = optarg;
             break;
         case 'j':
-            if ((r = cli_threads_opt("bench", optarg, &b->threads))) {
-                free(b);
-                return r;
-            }
+            if ((r = cli_threads_opt("bench", optarg, &b->threads))) return r;
             break;
         case 'R':
-            if (!cli_parse_uint(optarg, 15, &v) || !v) {
-                free(b);
+            if (!cli_parse_uint(optarg, 15, &v) || !v)
                 return cli_usage_error("bench", "--runs needs a number from 1 to 15");
-            }
             b->runs = (unsigned)v;
             break;
         case 'T':
-            if (!cli_parse_uint(optarg, 100000, &v)) {
-                free(b);
+            if (!cli_parse_uint(optarg, 100000, &v))
                 return cli_usage_error("bench", "--top needs a number");
-            }
             b->top = (unsigned)v;
             break;
         case 'N':
-            if (!parse_double(optarg, &b->threshold)) {
-                free(b);
+            if (!parse_double(optarg, &b->threshold))
                 return cli_usage_error("bench", "--noise-threshold needs a number >= 0");
-            }
             break;
         case 'C':
             b->no_cost = true;
@@ -2155,46 +2129,55 @@ int cmd_bench(int argc, char **argv)
             b->json = true;
             break;
         case 'f':
-            if (trawl_format_parse(optarg, &b->lo.format)) {
-                free(b);
+            if (trawl_format_parse(optarg, &b->lo.format))
                 return cli_usage_error("bench", "unknown format '%s'", optarg);
-            }
             break;
         case 'a':
-            if (trawl_ioc_type_parse(optarg, &b->lo.as_type)) {
-                free(b);
+            if (trawl_ioc_type_parse(optarg, &b->lo.as_type))
                 return cli_usage_error("bench", "unknown indicator type '%s'", optarg);
-            }
             break;
         case 'q':
             b->quiet = true;
             break;
         default:
-            free(b);
             return cli_other_opt("bench", c, help, argv);
         }
     }
     for (int i = optind; i < argc; i++) {
-        if (b->dbpath ? b->ncorpus == MAX_CORPUS : b->niocfiles == MAX_CORPUS) {
-            free(b);
+        if (b->dbpath ? b->ncorpus == MAX_CORPUS : b->niocfiles == MAX_CORPUS)
             return cli_usage_error("bench", "at most %d paths", MAX_CORPUS);
-        }
         if (b->dbpath)
             b->corpus[b->ncorpus++] = argv[i];
         else
             b->iocfiles[b->niocfiles++] = argv[i];
     }
-    if (!b->dbpath && !b->niocfiles) {
-        free(b);
+    if (!b->dbpath && !b->niocfiles)
         return cli_usage_error("bench", "nothing to vet: give -d DB.tdb or indicator files");
-    }
-    if (b->no_compile && !b->dbpath) {
-        free(b);
+    if (b->no_compile && !b->dbpath)
         return cli_usage_error("bench", "--no-compile applies to -d only");
-    }
-    if (b->save_corpus && b->ncorpus) {
-        free(b);
+    if (b->save_corpus && b->ncorpus)
         return cli_usage_error("bench", "--save-corpus applies to the generated corpus only");
+    return -1;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    struct bench *b = calloc(1, sizeof(*b));
+    if (!b) {
+        cli_error("out of memory");
+        return EXIT_TROUBLE;
+    }
+    b->corpus_mb = 64;
+    b->seed = 1;
+    b->runs = 3;
+    b->top = 20;
+    b->threshold = 1.0;
+    b->peak_kb = b->delta_kb = -1;
+    trawl_load_opts_init(&b->lo);
+    int status = EXIT_TROUBLE, r = bench_opts(b, argc, argv);
+    if (r >= 0) {
+        free(b);
+        return r;
     }
     long nc = sysconf(_SC_NPROCESSORS_ONLN);
     b->nthreads = b->threads ? b->threads : nc > 0 ? (unsigned)nc : 1;
