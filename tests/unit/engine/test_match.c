@@ -258,6 +258,83 @@ Test(match_ipv4, random_text_against_reference, .init = setup, .fini = teardown)
     }
 }
 
+/* ---- token queues ------------------------------------------------------ */
+
+/* Text dense in every token kind, longer than several sub-blocks: the token
+ * pass queues its candidates and handles them when a queue fills (IPv4 every
+ * 256 blocks with a candidate, IPv6 every 64, URLs and addresses every 128,
+ * hex runs every 16), so every flush path runs many times, with queues full
+ * at sub-block ends and across span splits. Every planted indicator must be
+ * found once, and no benign neighbour. */
+Test(match_tokens, dense_text_every_queue_flush, .init = setup, .fini = teardown, .timeout = 120)
+{
+    add(TRAWL_T_IPV4, 0, "1.2.3.4");
+    add(TRAWL_T_IPV6, 0, "2001:db8::7");
+    add(TRAWL_T_MD5, 0, "d41d8cd98f00b204e9800998ecf8427e");
+    add(TRAWL_T_URL, 0, "http://evil.test/a");
+    add(TRAWL_T_EMAIL, 0, "u@evil.test");
+    build();
+    /* even lines hold every indicator; odd ones the full-form IPv6 spelling
+     * (the seven-colon chain) among benign tokens of each kind */
+    static const char *const line[2] = {
+        "1.2.3.4 2001:db8::7 d41d8cd98f00b204e9800998ecf8427e http://evil.test/a u@evil.test\n",
+        "5.6.7.8 x 2001:db8:0:0:0:0:0:7 0123456789abcdef0123456789abcdef "
+        "http://good.test/ v@good.test fe80::1\n"};
+    static const struct {
+        int line;
+        const char *text, *value; /* text as written, value as reported */
+    } planted[] = {{0, "1.2.3.4", "1.2.3.4"},
+                   {0, "2001:db8::7", "2001:db8::7"},
+                   {0, "d41d8cd98f00b204e9800998ecf8427e", "d41d8cd98f00b204e9800998ecf8427e"},
+                   {0, "http://evil.test/a", "http://evil.test/a"},
+                   {0, "u@evil.test", "u@evil.test"},
+                   {1, "2001:db8:0:0:0:0:0:7", "2001:db8::7"}};
+    const int nlines = 8000, nplanted = (int)(sizeof(planted) / sizeof(planted[0]));
+    struct trawl_buf text = {0};
+    struct hp *want = calloc((size_t)nlines * 5, sizeof(*want));
+    cr_assert(want);
+    size_t nwant = 0;
+    for (int i = 0; i < nlines; i++) {
+        const char *l = line[i & 1];
+        for (int k = 0; k < nplanted; k++)
+            if (planted[k].line == (i & 1))
+                want[nwant++] = (struct hp){text.len + (size_t)(strstr(l, planted[k].text) - l),
+                                            planted[k].value, 0};
+        trawl_buf_printf(&text, "%s", l);
+    }
+    qsort(want, nwant, sizeof(*want), cmp_hp);
+    struct trawl_buf wb = {0};
+    for (size_t i = 0; i < nwant; i++)
+        trawl_buf_printf(&wb, "%s%llu:%s", i ? " " : "", (unsigned long long)want[i].off,
+                         want[i].val);
+    trawl_buf_putc(&wb, 0);
+    char *got = scan_whole(text.data, text.len, false);
+    cr_assert_eq(strlen(got), strlen(wb.data), "%zu hits' worth of text, want %zu", strlen(got),
+                 strlen(wb.data));
+    cr_assert_str_eq(got, wb.data);
+    free(got);
+    /* the same hits from three spans over the one buffer, cut anywhere */
+    for (int round = 0; round < 4; round++) {
+        uint64_t a = rnd() % text.len, b = rnd() % text.len;
+        if (a > b) {
+            uint64_t t = a;
+            a = b;
+            b = t;
+        }
+        trawl_matcher_clear(g_m);
+        scan_span(text.data, text.len, 0, a, false);
+        scan_span(text.data, text.len, a, b, false);
+        scan_span(text.data, text.len, b, text.len, false);
+        got = render();
+        cr_assert_str_eq(got, wb.data, "cut at %llu and %llu", (unsigned long long)a,
+                         (unsigned long long)b);
+        free(got);
+    }
+    free(want);
+    trawl_buf_free(&wb);
+    trawl_buf_free(&text);
+}
+
 /* ---- CIDR --------------------------------------------------------------- */
 
 Test(match_cidr, every_overlapping_prefix, .init = setup, .fini = teardown)
