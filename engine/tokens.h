@@ -175,9 +175,9 @@ v4_batch(struct masks (*classify)(const uint8_t *), struct ctx *ctx, const uint8
 #define HEX_QUEUE (HEX_BATCH + 64u)
 #define V6_QUEUE 64u /* blocks with IPv6 candidates handled together */
 
-/* The mask loop's state between blocks, and its queues: the loop itself
- * calls nothing (calls would take the vector constants and the masks out
- * of registers); the queues are handled when one is nearly full. */
+/* The mask loop's queues, and (struct tokscan) its state between blocks:
+ * the loop itself calls nothing (calls would take the vector constants and
+ * the masks out of registers); the queues are handled when one fills. */
 struct tokq {
     struct blockq v4[V4_QUEUE];
     struct hex_run hex[HEX_QUEUE];
