@@ -140,9 +140,15 @@ done
 # /dev/null: GNU grep stops at the first match when its output is /dev/null. The
 # decompressors are the exception (TIMEIT_NULL=1): their output is the whole corpus, and
 # the table compares against `igzip -dc > /dev/null`.
+#
+# The input (the last argument) is read once, untimed, just before: this machine's kernel
+# reclaims idle page cache within seconds (a kdamond thread runs), so after the slower peers
+# part of the corpus would otherwise come from disk, for whichever tool happens to run next.
+# Every tool is measured on an input in memory.
 timeit() {
     local s e rc out=$OUT/last.out
     [ "${TIMEIT_NULL:-0}" = 1 ] && out=/dev/null
+    [ -f "${!#}" ] && cat "${!#}" >/dev/null
     s=$EPOCHREALTIME
     "$@" >"$out" 2>"$OUT/last.err"
     rc=$?

@@ -212,8 +212,7 @@ int trawl_src_open(const char *path, unsigned flags, struct trawl_src **ret,
             src->map = m;
             src->map_len = (size_t)st.st_size;
             madvise(m, src->map_len, MADV_SEQUENTIAL);
-            close(src->fd);
-            src->fd = -1;
+            /* the descriptor stays open for trawl_src_pread */
             src->kind = TRAWL_IN_RAW;
             src->content_mapped = true;
         }
@@ -282,6 +281,27 @@ int trawl_src_map(struct trawl_src *src, const uint8_t **data, size_t *len)
     *data = src->map;
     *len = src->map_len;
     return 0;
+}
+
+ssize_t trawl_src_pread(struct trawl_src *src, uint8_t *buf, size_t n, uint64_t off,
+                        struct trawl_error *err)
+{
+    if (!src->content_mapped)
+        return trawl_error_set(err, TRAWL_EUNSUPPORTED, src->path, "not a mapped file");
+    size_t got = 0;
+    while (got < n && src->fd >= 0) {
+        ssize_t r = pread(src->fd, buf + got, n - got, (off_t)(off + got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            int e = errno;
+            char where[PATH_MAX + 32];
+            snprintf(where, sizeof(where), "%s@%llu", src->path, (unsigned long long)(off + got));
+            return trawl_error_set(err, TRAWL_EIO, where, "read: %s", strerror(e));
+        }
+        if (r == 0) break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
 }
 
 uint64_t trawl_src_offset(const struct trawl_src *src)

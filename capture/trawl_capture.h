@@ -76,6 +76,15 @@ int64_t trawl_src_size(const struct trawl_src *src);
  * pipe, gzip, NO_MMAP) and must be read with trawl_src_read. */
 int trawl_src_map(struct trawl_src *src, const uint8_t **data, size_t *len);
 
+/* For a mapped raw file: n bytes of content from offset off into buf, with
+ * pread (copying a block costs less than faulting the mapping in: the
+ * scanner reads its steps this way and keeps the mapping for nothing else).
+ * Returns the bytes read, fewer than n only at the end of the file (one that
+ * shrank since it was opened ends early), or < 0 with err naming the path
+ * (TRAWL_EUNSUPPORTED for a source that is not mapped). */
+ssize_t trawl_src_pread(struct trawl_src *src, uint8_t *buf, size_t n, uint64_t off,
+                        struct trawl_error *err);
+
 /* Reads up to cap bytes of content (decompressed for gzip) into buf.
  * Returns the number of bytes (> 0), 0 at the clean end, or < 0 on error
  * with err->where = "path@OFFSET" (OFFSET = compressed byte offset of the

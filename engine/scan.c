@@ -34,6 +34,7 @@
 #define STEP (1u << 20)  /* bytes scanned between hit flushes and stop checks */
 #define BLOCK (4u << 20) /* stream block, unless opts->chunk_size says otherwise */
 #define LOOKBEHIND 512   /* carried bytes before a window's accepted range */
+#define CONTEXT_AFTER 256 /* how far a hit's context extract reaches past it (hits.c) */
 
 struct mapped {
     struct trawl_src *src;
@@ -78,6 +79,7 @@ struct worker {
     uint64_t packets, flows, flows_timeout, flows_evicted; /* captures */
     size_t pos;           /* mapped offset being scanned, for the SIGBUS report */
     struct trawl_buf ctx; /* mapped bytes that a run of hits reads, copied (emit) */
+    struct trawl_buf rb;  /* a step of a file read with pread (scan_read) */
     /* set by emit: the offset and line of the last hit it sent, so that the
      * next step counts newlines from there, not again from its own start */
     uint64_t line_off, line_no;
@@ -319,6 +321,84 @@ static int scan_mapped(struct worker *w, const char *path, const uint8_t *data, 
     int r = scan_steps(w, path, data, len, lo, hi, utf16, m, k);
     guard_jmp = NULL;
     return r;
+}
+
+/* Bytes [lo, hi) of a mapped file of len bytes (the whole file, or one
+ * chunk), read with pread a step at a time into the worker's buffer, with
+ * LOOKBEHIND bytes before the step and the matcher's overlap (and a hit's
+ * context) after it:
+ * copying a step costs less than faulting the mapping in (bench/README.md),
+ * and a file that shrinks under us just reads short, where the mapping
+ * would fault. Newlines are counted in the buffer while it is in cache.
+ * lines: newlines before lo. A file found shorter than len is reported
+ * once (*shrank, shared by a file's chunks); the hits found before its new
+ * end are kept. Returns 0, or -1 (reported). */
+static int scan_read(struct worker *w, struct trawl_src *src, size_t len, size_t lo, size_t hi,
+                     bool utf16, uint64_t lines, _Atomic bool *shrank)
+{
+    struct scan *s = w->s;
+    const char *path = trawl_src_path(src);
+    struct trawl_error err = {0};
+    /* past the step: the matcher's overlap, and the context of a hit there */
+    size_t over = trawl_matcher_overlap(w->m) + CONTEXT_AFTER;
+    w->rb.len = 0;
+    if (trawl_buf_reserve(&w->rb, LOOKBEHIND + STEP + over)) {
+        report(s, path, "out of memory");
+        return -1;
+    }
+    uint8_t *buf = (uint8_t *)w->rb.data;
+    for (size_t a = lo; a < hi && !stopping(s); a += STEP) {
+        size_t b = hi - a > STEP ? a + STEP : hi;
+        size_t wlo = a > LOOKBEHIND ? a - LOOKBEHIND : 0;
+        size_t want = (len - b > over ? b + over : len) - wlo;
+        ssize_t got = trawl_src_pread(src, buf, want, wlo, &err);
+        if (got < 0) {
+            report_err(s, &err);
+            return -1;
+        }
+        size_t end = wlo + (size_t)got; /* < wlo + want: the file shrank */
+        if (end < b) b = end > a ? end : a;
+        if (b > a) {
+            struct trawl_span sp = {.base = buf,
+                                    .len = (size_t)got,
+                                    .base_off = wlo,
+                                    .lo = a,
+                                    .hi = b,
+                                    .utf16 = utf16};
+            if (trawl_matcher_scan(w->m, &sp, &err)) {
+                if (!err.where[0]) snprintf(err.where, sizeof(err.where), "%s", path);
+                report_err(s, &err);
+                trawl_matcher_clear(w->m);
+                return -1;
+            }
+            w->bytes += b - a;
+            if (s->o->progress) atomic_fetch_add(s->o->progress, b - a);
+            size_t counted = a;
+            if (trawl_matcher_nhits(w->m)) {
+                struct trawl_hit_origin o = {.file = path,
+                                             .base = buf,
+                                             .len = (size_t)got,
+                                             .base_off = wlo,
+                                             .line_at = a - wlo,
+                                             .line_base = lines + 1,
+                                             .timestamp = trawl_now_real(),
+                                             .job = s->o->job};
+                if (emit(w, &o)) return -1;
+                counted = (size_t)w->line_off;
+                lines = w->line_no - 1;
+            }
+            lines += trawl_count_lines(buf + (counted - wlo), b - counted);
+        }
+        if ((size_t)got < want) {
+            if (!atomic_exchange(shrank, true))
+                report(s, path,
+                       "file shrank while it was scanned (it now ends at byte %zu of %zu); "
+                       "hits found before it are kept",
+                       end, len);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* ---- streams --------------------------------------------------------- */
@@ -796,7 +876,8 @@ static void scan_file(struct worker *w, const char *path)
             free(m);
             free(nl);
         }
-        scan_mapped(w, path, data, len, 0, len, utf16, NULL, 0);
+        _Atomic bool shrank = false;
+        scan_read(w, src, len, 0, len, utf16, 0, &shrank);
         trawl_src_close(src);
         return;
     }
@@ -838,6 +919,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&s->lock);
     }
     trawl_buf_free(&w->ctx);
+    trawl_buf_free(&w->rb);
     return NULL;
 }
 
