@@ -1,6 +1,7 @@
 /* Sources of content bytes: opens a path or standard input, sniffs the kind
  * from the first bytes, maps regular raw files (handed out zero-copy by
- * trawl_src_map) and streams everything else with read(). Gzip input goes
+ * trawl_src_map, and read at any offset by trawl_src_pread, which the
+ * scanner uses) and streams everything else with read(). Gzip input goes
  * through the decoder in gzip.c. Bytes read to sniff a pipe are kept in the
  * input window and delivered first. */
 #include <errno.h>

@@ -7,11 +7,10 @@
 #include "db_internal.h"
 #include "trawl_engine.h"
 
+/* A context extract reads at most this many bytes before a hit's first byte
+ * and after its last (the line is followed at most that far each way;
+ * engine/scan.c reads as much past a step, CONTEXT_AFTER). */
 #define CONTEXT_MAX 256
-/* Bytes before a hit's first byte and after its last that its context
- * extract may read (context(), context_utf16()): the line is followed at
- * most CONTEXT_MAX bytes each way. */
-#define CONTEXT_REACH CONTEXT_MAX
 
 /* SWAR newline count: eight bytes per step. */
 static uint64_t count_lines_swar(const uint8_t *p, size_t n)
@@ -143,29 +142,6 @@ void trawl_hits_prepare(struct trawl_hit *hits, size_t n, const struct trawl_hit
         }
         hits[i].line = o->line_base ? line : 0;
     }
-}
-
-/* Runs. A hit that starts CONTEXT_REACH or more past the end of every hit
- * before it cannot show in their context extracts, nor they in its own: a
- * run breaks there, and the masking of a run's extracts needs no hit outside
- * the run. The stretch [lo, hi) is the union of the run's reaches, clipped
- * to base; an extract stops short of its ends (CONTEXT_REACH) exactly where
- * it would in the whole of base. */
-size_t trawl_hits_run(const struct trawl_hit *hits, size_t n, const struct trawl_hit_origin *o,
-                      size_t *lo, size_t *hi)
-{
-    if (!n) return 0;
-    size_t s = (size_t)(hits[0].offset - o->base_off);
-    size_t end = 0, i = 0; /* end: the furthest reach so far */
-    for (; i < n; i++) {
-        size_t si = (size_t)(hits[i].offset - o->base_off);
-        if (i && si >= end) break;
-        size_t ei = si + hits[i].len + CONTEXT_REACH;
-        if (ei > end) end = ei;
-    }
-    *lo = s > CONTEXT_REACH ? s - CONTEXT_REACH : 0;
-    *hi = end < o->len ? end : o->len;
-    return i;
 }
 
 void trawl_hit_id(const struct trawl_db *db, const struct trawl_hit *h,

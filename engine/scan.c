@@ -2,10 +2,13 @@
  * files to a pool of workers, streams gzip and pipes through a carry-over
  * window, and writes the hits out.
  *
- * Chunks. A mapped file larger than two chunks is split into chunks of
- * opts->chunk_size bytes; every chunk is a span over the whole mapping that
- * accepts the hits starting inside it (see match.c), so a hit straddling a
- * chunk boundary is found exactly once, by the chunk holding its first byte.
+ * Files. A regular raw file is read with pread into the worker's buffer a
+ * step at a time (scan_read), never through its mapping: copying costs less
+ * than faulting the pages in, and a file that shrinks meanwhile reads short
+ * where a mapping would fault. A file larger than two chunks is split into
+ * chunks of opts->chunk_size bytes; every chunk is a window that accepts
+ * the hits starting inside it (see match.c), so a hit straddling a chunk
+ * boundary is found exactly once, by the chunk holding its first byte.
  *
  * Streams. gzip archives and pipes arrive in blocks. Each block is scanned
  * as a window made of the previous window's last `carry` bytes followed by
@@ -15,38 +18,44 @@
  * plus a look-behind for boundary checks and context. gzip blocks are
  * inflated by a reader thread so decompression overlaps scanning.
  *
- * Lines. Line numbers are counted lazily: only when a batch of hits needs
- * them, from the last counted point (and for chunks, from per-chunk newline
- * counts computed once by whichever worker needs them first). */
+ * Lines. Newlines are counted in the bytes read while they are in cache.
+ * A chunk's line numbers need the counts of the chunks before it, which
+ * other workers are counting at the same time: a chunk holds its hits until
+ * its end, publishes its own count, then waits for theirs (scan_read). */
 #include <errno.h>
 #include <pthread.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db_internal.h"
 #include "netscan.h"
 #include "trawl_engine.h"
 
-#define STEP (1u << 20)  /* bytes scanned between hit flushes and stop checks */
-#define BLOCK (4u << 20) /* stream block, unless opts->chunk_size says otherwise */
-#define LOOKBEHIND 512   /* carried bytes before a window's accepted range */
+#define STEP (1u << 20)   /* bytes scanned between hit flushes and stop checks */
+#define BLOCK (4u << 20)  /* stream block, unless opts->chunk_size says otherwise */
+#define LOOKBEHIND 512    /* carried bytes before a window's accepted range */
 #define CONTEXT_AFTER 256 /* how far a hit's context extract reaches past it (hits.c) */
 
 struct mapped {
     struct trawl_src *src;
-    const uint8_t *data;
     size_t len;
     size_t chunk;
     size_t nchunks;
     bool utf16;
     _Atomic int refs;
-    _Atomic int64_t *nl;  /* newlines per chunk, -1 = not counted yet */
-    _Atomic bool changed; /* a page vanished under us (see on_sigbus) */
+    _Atomic int64_t *nl; /* newlines in each chunk, or NL_TODO, NL_BUSY */
+    _Atomic bool shrank; /* reported */
+    pthread_mutex_t mu;  /* with cv: a chunk's count is published */
+    pthread_cond_t cv;
 };
+#define NL_TODO (-1)         /* no worker has started the chunk */
+#define NL_BUSY (-2)         /* a worker scans it */
+#define HOLD_MAX (16u << 20) /* chunks up to this size hold their hits (scan_read) */
+#define HOLD_HITS 65536u     /* a chunk holding as many counts the lines before it */
 
 struct stream;
 
@@ -77,9 +86,7 @@ struct worker {
     struct trawl_matcher *m;
     uint64_t bytes, hits, by_type[TRAWL_T_COUNT];
     uint64_t packets, flows, flows_timeout, flows_evicted; /* captures */
-    size_t pos;           /* mapped offset being scanned, for the SIGBUS report */
-    struct trawl_buf ctx; /* mapped bytes that a run of hits reads, copied (emit) */
-    struct trawl_buf rb;  /* a step of a file read with pread (scan_read) */
+    struct trawl_buf rb; /* the bytes read with pread (scan_read) */
     /* set by emit: the offset and line of the last hit it sent, so that the
      * next step counts newlines from there, not again from its own start */
     uint64_t line_off, line_no;
@@ -135,102 +142,18 @@ static bool want_utf16(struct scan *s, const uint8_t *p, size_t n)
     return s->o->utf16 > 0 || trawl_looks_binary(p, n);
 }
 
-/* Newlines before chunk k of a mapped file. */
-static uint64_t lines_before_chunk(struct mapped *m, size_t k)
+/* Sends hits h[0, n) to the sinks; origin as in trawl_engine.h. */
+static int emit_hits(struct worker *w, struct trawl_hit *h, size_t n,
+                     const struct trawl_hit_origin *o)
 {
-    uint64_t total = 0;
-    for (size_t j = 0; j < k; j++) {
-        int64_t v = atomic_load(&m->nl[j]);
-        if (v < 0) {
-            size_t lo = j * m->chunk, hi = lo + m->chunk < m->len ? lo + m->chunk : m->len;
-            v = (int64_t)trawl_count_lines(m->data + lo, hi - lo);
-            atomic_store(&m->nl[j], v);
-        }
-        total += (uint64_t)v;
-    }
-    return total;
-}
-
-/* A mapped file can shrink under us (a log truncated by its writer while we
- * scan it): touching a page past the new end raises SIGBUS. Each worker arms
- * a guard around its scan of a mapping; the handler jumps back when the
- * fault lies inside the guarded mapping and otherwise restores the previous
- * disposition, so the fault repeats and is handled as before. */
-/* NULL: no guard. volatile: the handler reads it, so setting and clearing it
- * around the sinks (emit) must happen where written. */
-static __thread sigjmp_buf *volatile guard_jmp;
-static __thread const uint8_t *guard_lo, *guard_hi;
-static struct sigaction prev_sigbus;
-
-static void on_sigbus(int sig, siginfo_t *si, void *uc)
-{
-    (void)uc;
-    const uint8_t *a = si->si_addr;
-    if (guard_jmp && a >= guard_lo && a < guard_hi) siglongjmp(*guard_jmp, 1);
-    sigaction(sig, &prev_sigbus, NULL);
-}
-
-/* After a jump out of Hyperscan the scratch is still marked in use: the
- * worker starts over with a new matcher. (Hyperscan refuses to free a scratch
- * in use, so its few KB stay allocated: a price paid once per such file.) */
-static void recover(struct worker *w, const char *path, size_t at, struct mapped *m)
-{
-    struct scan *s = w->s;
-    struct trawl_error err = {0};
-    trawl_matcher_free(w->m);
-    w->m = NULL;
-    if (trawl_matcher_new(s->db, &w->m, &err)) report_err(s, &err);
-    if (!m || !atomic_exchange(&m->changed, true))
-        report(s, path,
-               "file shrank or changed while it was scanned (a page near byte %zu is gone); "
-               "hits found before it are kept",
-               at);
-}
-
-/* Sends the matcher's hits to the sinks; origin as in trawl_engine.h.
- *
- * Under the SIGBUS guard o->base is a mapping that may lose pages, while the
- * sinks take locks (the aggregation table's, each sink's) that a jump out of
- * a fault would leave held, hanging the scan. So everything that reads the
- * mapping (line numbers, the bytes of the context extracts) is read here,
- * under the guard and holding no lock, into the worker's own buffer, one run
- * of hits at a time (trawl_hits_run: at most a step plus a few hundred
- * bytes); the guard is lifted while a run is with the sinks, which read only
- * the copy. */
-static int emit(struct worker *w, const struct trawl_hit_origin *o)
-{
-    size_t n = trawl_matcher_nhits(w->m);
     if (!n) return 0;
-    struct trawl_hit *h = trawl_matcher_hits(w->m);
     trawl_hits_prepare(h, n, o);
     w->line_off = h[n - 1].offset;
     w->line_no = h[n - 1].line;
-    sigjmp_buf *guard = guard_jmp;
-    int r = 0;
-    for (size_t i = 0, k; i < n && !r; i += k) {
-        struct trawl_hit_origin run = *o;
-        k = n - i;
-        if (guard) {
-            size_t lo, hi;
-            k = trawl_hits_run(h + i, k, o, &lo, &hi);
-            w->ctx.len = 0;
-            if (trawl_buf_reserve(&w->ctx, hi - lo)) {
-                r = TRAWL_ENOMEM;
-                break;
-            }
-            memcpy(w->ctx.data, o->base + lo, hi - lo);
-            run.base = (const uint8_t *)w->ctx.data;
-            run.len = hi - lo;
-            run.base_off = o->base_off + lo;
-            guard_jmp = NULL;
-        }
-        r = trawl_sinks_emit(w->s->o->sinks, w->s->db, h + i, k, &run);
-        guard_jmp = guard;
-        for (size_t j = i; j < i + k; j++)
-            w->by_type[w->s->db->iocs[h[j].ioc].type]++;
-        w->hits += k;
-    }
-    trawl_matcher_clear(w->m);
+    int r = trawl_sinks_emit(w->s->o->sinks, w->s->db, h, n, o);
+    for (size_t j = 0; j < n; j++)
+        w->by_type[w->s->db->iocs[h[j].ioc].type]++;
+    w->hits += n;
     if (r) { /* no sink can take hits any more: stop scanning */
         w->s->st.write_failed = true;
         w->s->halt = 1;
@@ -238,167 +161,238 @@ static int emit(struct worker *w, const struct trawl_hit_origin *o)
     return r;
 }
 
-/* Scans mapped bytes [lo, hi) of a file in steps, flushing hits per step.
- * m, k: chunk k of a chunked file (line numbers from the chunk counts). */
-static int scan_steps(struct worker *w, const char *path, const uint8_t *data, size_t len,
-                      size_t lo, size_t hi, bool utf16, struct mapped *m, size_t k)
+/* Sends the matcher's hits and clears them. */
+static int emit(struct worker *w, const struct trawl_hit_origin *o)
 {
-    struct scan *s = w->s;
-    struct trawl_error err = {0};
-    uint64_t lines = 0;
-    bool lines_known = !m || k == 0;
-    size_t counted = lo;
-    for (size_t a = lo; a < hi && !stopping(s); a += STEP) {
-        w->pos = a;
-        size_t b = hi - a > STEP ? a + STEP : hi;
-        struct trawl_span sp = {
-            .base = data, .len = len, .base_off = 0, .lo = a, .hi = b, .utf16 = utf16};
-        if (trawl_matcher_scan(w->m, &sp, &err)) {
-            err.where[0] ? (void)0 : (void)snprintf(err.where, sizeof(err.where), "%s", path);
-            report_err(s, &err);
-            trawl_matcher_clear(w->m);
-            return -1;
-        }
-        w->bytes += b - a;
-        if (s->o->progress) atomic_fetch_add(s->o->progress, b - a);
-        if (!trawl_matcher_nhits(w->m)) continue;
-        if (!lines_known) {
-            lines = lines_before_chunk(m, k);
-            lines_known = true;
-        }
-        lines += trawl_count_lines(data + counted, a - counted);
-        counted = a;
-        struct trawl_hit_origin o = {.file = path,
-                                     .base = data,
-                                     .len = len,
-                                     .base_off = 0,
-                                     .line_at = a,
-                                     .line_base = lines + 1,
-                                     .timestamp = trawl_now_real(),
-                                     .job = s->o->job};
-        if (emit(w, &o)) return -1;
-        counted = (size_t)w->line_off; /* base_off is 0 */
-        lines = w->line_no - 1;
-    }
-    return 0;
-}
-
-/* want_utf16 on a mapping, under the SIGBUS guard: it reads the first
- * bytes, which a file truncated right after it was mapped no longer has.
- * Returns -1 (reported) when the mapping is gone. */
-static int mapped_utf16(struct worker *w, const char *path, const uint8_t *data, size_t len,
-                        bool *utf16)
-{
-    sigjmp_buf jb;
-    if (sigsetjmp(jb, 0)) {
-        guard_jmp = NULL;
-        report(w->s, path, "file shrank or changed while it was scanned (its first page is gone)");
-        return -1;
-    }
-    guard_lo = data;
-    guard_hi = data + len;
-    guard_jmp = &jb;
-    *utf16 = want_utf16(w->s, data, len);
-    guard_jmp = NULL;
-    return 0;
-}
-
-/* scan_steps under the SIGBUS guard. */
-static int scan_mapped(struct worker *w, const char *path, const uint8_t *data, size_t len,
-                       size_t lo, size_t hi, bool utf16, struct mapped *m, size_t k)
-{
-    sigjmp_buf jb;
-    if (!w->m || (m && atomic_load(&m->changed))) return -1;
-    w->pos = lo;
-    if (sigsetjmp(jb, 0)) {
-        guard_jmp = NULL;
-        recover(w, path, w->pos, m);
-        return -1;
-    }
-    guard_lo = data;
-    guard_hi = data + len;
-    guard_jmp = &jb;
-    int r = scan_steps(w, path, data, len, lo, hi, utf16, m, k);
-    guard_jmp = NULL;
+    int r = emit_hits(w, trawl_matcher_hits(w->m), trawl_matcher_nhits(w->m), o);
+    trawl_matcher_clear(w->m);
     return r;
 }
 
-/* Bytes [lo, hi) of a mapped file of len bytes (the whole file, or one
- * chunk), read with pread a step at a time into the worker's buffer, with
- * LOOKBEHIND bytes before the step and the matcher's overlap (and a hit's
- * context) after it:
- * copying a step costs less than faulting the mapping in (bench/README.md),
- * and a file that shrinks under us just reads short, where the mapping
- * would fault. Newlines are counted in the buffer while it is in cache.
- * lines: newlines before lo. A file found shorter than len is reported
- * once (*shrank, shared by a file's chunks); the hits found before its new
- * end are kept. Returns 0, or -1 (reported). */
+/* ---- files and chunks ------------------------------------------------- */
+
+/* Newlines in bytes [lo, hi) of a file, read with pread (to its end, if it
+ * shrank): the count of a chunk that no worker has scanned. */
+static uint64_t count_range(struct trawl_src *src, size_t lo, size_t hi)
+{
+    enum { PIECE = 256u << 10 };
+    uint8_t *buf = malloc(PIECE);
+    uint64_t n = 0;
+    for (size_t a = lo; buf && a < hi; a += PIECE) {
+        size_t want = hi - a < PIECE ? hi - a : PIECE;
+        ssize_t got = trawl_src_pread(src, buf, want, a, NULL);
+        if (got > 0) n += trawl_count_lines(buf, (size_t)got);
+        if (got < (ssize_t)want) break;
+    }
+    free(buf);
+    return n;
+}
+
+static void chunk_range(const struct mapped *m, size_t k, size_t *lo, size_t *hi)
+{
+    *lo = k * m->chunk;
+    *hi = *lo + m->chunk < m->len ? *lo + m->chunk : m->len;
+}
+
+/* The newline count of chunk k is known: wakes the workers waiting for it. */
+static void chunk_publish(struct mapped *m, size_t k, uint64_t n)
+{
+    pthread_mutex_lock(&m->mu);
+    atomic_store(&m->nl[k], (int64_t)n);
+    pthread_cond_broadcast(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+}
+
+/* Newlines before chunk k. With wait, a chunk being scanned is waited for:
+ * it publishes its count when its scan ends, before it waits for any count
+ * itself, so this cannot deadlock. Otherwise, and for a chunk that no worker
+ * has started, the count is made here. */
+static uint64_t chunk_lines_before(struct worker *w, struct mapped *m, size_t k, bool wait)
+{
+    uint64_t total = 0;
+    for (size_t j = 0; j < k; j++) {
+        int64_t v = atomic_load(&m->nl[j]);
+        if (v == NL_BUSY && wait) {
+            pthread_mutex_lock(&m->mu);
+            while ((v = atomic_load(&m->nl[j])) == NL_BUSY && !stopping(w->s)) {
+                struct timespec until;
+                clock_gettime(CLOCK_REALTIME, &until);
+                until.tv_nsec += 100 * 1000000L; /* to notice a stop */
+                if (until.tv_nsec >= 1000000000L) {
+                    until.tv_sec++;
+                    until.tv_nsec -= 1000000000L;
+                }
+                pthread_cond_timedwait(&m->cv, &m->mu, &until);
+            }
+            pthread_mutex_unlock(&m->mu);
+        }
+        if (v < 0) {
+            size_t lo, hi;
+            chunk_range(m, j, &lo, &hi);
+            v = (int64_t)count_range(m->src, lo, hi);
+            int64_t todo = NL_TODO;
+            atomic_compare_exchange_strong(&m->nl[j], &todo, v);
+        }
+        total += (uint64_t)v;
+    }
+    return total;
+}
+
+/* Hits of a held chunk found in one step: from hit first on, starting at
+ * step offset a, which has nl newlines between the chunk's start and it. */
+struct held {
+    size_t a, first;
+    uint64_t nl;
+};
+
+/* Sends the hits held in steps[0, n), before: newlines before the chunk. */
+static int send_held(struct worker *w, const char *path, const struct trawl_span *win,
+                     const struct held *steps, unsigned n, uint64_t before)
+{
+    int r = 0;
+    for (unsigned i = 0; i < n && !r; i++) {
+        size_t to = i + 1 < n ? steps[i + 1].first : trawl_matcher_nhits(w->m);
+        struct trawl_hit_origin o = {.file = path,
+                                     .base = win->base,
+                                     .len = win->len,
+                                     .base_off = win->base_off,
+                                     .line_at = steps[i].a - win->base_off,
+                                     .line_base = before + steps[i].nl + 1,
+                                     .timestamp = trawl_now_real(),
+                                     .job = w->s->o->job};
+        r = emit_hits(w, trawl_matcher_hits(w->m) + steps[i].first, to - steps[i].first, &o);
+    }
+    trawl_matcher_clear(w->m);
+    return r;
+}
+
+/* Bytes [lo, hi) of a mapped file of len bytes (the whole file, or chunk k
+ * of m), read with pread into the worker's buffer, with LOOKBEHIND bytes
+ * before and the matcher's overlap (and a hit's context) after: copying
+ * costs less than faulting the mapping in (bench/README.md), and a file
+ * that shrinks under us just reads short, where the mapping would fault.
+ * Newlines are counted in the buffer while it is in cache.
+ *
+ * A whole file is read, and its hits sent, a step at a time. A chunk (up
+ * to HOLD_MAX bytes) is read whole and holds its hits until its end, when
+ * the newline counts of the chunks before it are known: the workers
+ * scanning those count them at the same time. It publishes its own count
+ * first, then waits for theirs. A chunk that has found HOLD_HITS hits, or
+ * one above HOLD_MAX, counts the chunks before it itself, and then sends
+ * its hits a step at a time.
+ *
+ * A file found shorter than len is reported once (*shrank, shared by its
+ * chunks); the hits found before its new end are kept. Returns 0, or -1
+ * (reported). */
 static int scan_read(struct worker *w, struct trawl_src *src, size_t len, size_t lo, size_t hi,
-                     bool utf16, uint64_t lines, _Atomic bool *shrank)
+                     bool utf16, struct mapped *m, size_t k, _Atomic bool *shrank)
 {
     struct scan *s = w->s;
     const char *path = trawl_src_path(src);
     struct trawl_error err = {0};
-    /* past the step: the matcher's overlap, and the context of a hit there */
+    /* past the accepted bytes: the matcher's overlap, and a hit's context */
     size_t over = trawl_matcher_overlap(w->m) + CONTEXT_AFTER;
+    bool hold = m && k > 0 && hi - lo <= HOLD_MAX;
+    bool known = !hold; /* before, the newlines before lo */
+    uint64_t before = m && k > 0 && !hold ? chunk_lines_before(w, m, k, false) : 0;
+    uint64_t nl = 0; /* newlines in [lo, counted) */
+    size_t span = hold ? hi - lo : STEP;
     w->rb.len = 0;
-    if (trawl_buf_reserve(&w->rb, LOOKBEHIND + STEP + over)) {
+    if (trawl_buf_reserve(&w->rb, LOOKBEHIND + span + over)) {
         report(s, path, "out of memory");
+        if (m) chunk_publish(m, k, count_range(src, lo, hi));
         return -1;
     }
+    struct trawl_span win = {.base = (const uint8_t *)w->rb.data, .utf16 = utf16};
     uint8_t *buf = (uint8_t *)w->rb.data;
-    for (size_t a = lo; a < hi && !stopping(s); a += STEP) {
+    struct held steps[HOLD_MAX / STEP + 1];
+    unsigned nsteps = 0;
+    size_t want = 0, a = lo;
+    int ret = 0;
+    for (; a < hi && !stopping(s); a += STEP) {
         size_t b = hi - a > STEP ? a + STEP : hi;
-        size_t wlo = a > LOOKBEHIND ? a - LOOKBEHIND : 0;
-        size_t want = (len - b > over ? b + over : len) - wlo;
-        ssize_t got = trawl_src_pread(src, buf, want, wlo, &err);
-        if (got < 0) {
-            report_err(s, &err);
-            return -1;
+        /* A held chunk's window is the whole chunk, read a step at a time
+         * (each step is scanned while it is still in cache); else each step
+         * has a window of its own. */
+        if (!hold || a == lo) {
+            win.base_off = a > LOOKBEHIND ? a - LOOKBEHIND : 0;
+            win.len = 0;
         }
-        size_t end = wlo + (size_t)got; /* < wlo + want: the file shrank */
+        size_t wlo = (size_t)win.base_off;
+        want = (len - b > over ? b + over : len) - wlo;
+        if (win.len < want) { /* short: the file shrank (reported below) */
+            ssize_t r = trawl_src_pread(src, buf + win.len, want - win.len, wlo + win.len, &err);
+            if (r < 0) {
+                report_err(s, &err);
+                ret = -1;
+                break;
+            }
+            win.len += (size_t)r;
+        }
+        size_t end = wlo + win.len;
         if (end < b) b = end > a ? end : a;
         if (b > a) {
-            struct trawl_span sp = {.base = buf,
-                                    .len = (size_t)got,
-                                    .base_off = wlo,
-                                    .lo = a,
-                                    .hi = b,
-                                    .utf16 = utf16};
-            if (trawl_matcher_scan(w->m, &sp, &err)) {
+            size_t had = trawl_matcher_nhits(w->m);
+            win.lo = a;
+            win.hi = b;
+            if (trawl_matcher_scan(w->m, &win, &err)) {
                 if (!err.where[0]) snprintf(err.where, sizeof(err.where), "%s", path);
                 report_err(s, &err);
-                trawl_matcher_clear(w->m);
-                return -1;
+                trawl_matcher_clear(w->m); /* the held hits too: a scan error drops all */
+                nsteps = 0;
+                ret = -1;
+                break;
             }
             w->bytes += b - a;
             if (s->o->progress) atomic_fetch_add(s->o->progress, b - a);
             size_t counted = a;
-            if (trawl_matcher_nhits(w->m)) {
+            if (trawl_matcher_nhits(w->m) > had && !known) {
+                steps[nsteps++] = (struct held){a, had, nl};
+            } else if (trawl_matcher_nhits(w->m) > had) {
                 struct trawl_hit_origin o = {.file = path,
                                              .base = buf,
-                                             .len = (size_t)got,
+                                             .len = win.len,
                                              .base_off = wlo,
                                              .line_at = a - wlo,
-                                             .line_base = lines + 1,
+                                             .line_base = before + nl + 1,
                                              .timestamp = trawl_now_real(),
                                              .job = s->o->job};
-                if (emit(w, &o)) return -1;
+                if (emit(w, &o)) {
+                    ret = -1;
+                    break;
+                }
                 counted = (size_t)w->line_off;
-                lines = w->line_no - 1;
+                nl = w->line_no - 1 - before;
             }
-            lines += trawl_count_lines(buf + (counted - wlo), b - counted);
+            nl += trawl_count_lines(buf + (counted - wlo), b - counted);
         }
-        if ((size_t)got < want) {
+        if (win.len < want && b >= end) {
             if (!atomic_exchange(shrank, true))
                 report(s, path,
                        "file shrank while it was scanned (it now ends at byte %zu of %zu); "
                        "hits found before it are kept",
                        end, len);
-            return -1;
+            ret = -1;
+            break;
+        }
+        if (!known && trawl_matcher_nhits(w->m) >= HOLD_HITS) {
+            known = true;
+            before = chunk_lines_before(w, m, k, false);
+            if (send_held(w, path, &win, steps, nsteps, before)) {
+                ret = -1;
+                break;
+            }
+            nsteps = 0;
         }
     }
-    return 0;
+    if (m) /* the chunk's count, for the chunks after it */
+        chunk_publish(m, k, a >= hi && !ret ? nl : count_range(src, lo, hi));
+    if (nsteps && !s->halt) { /* a held chunk: its hits, once the counts before it are known */
+        before = chunk_lines_before(w, m, k, true);
+        if (send_held(w, path, &win, steps, nsteps, before)) ret = -1;
+    }
+    trawl_matcher_clear(w->m);
+    return ret;
 }
 
 /* ---- streams --------------------------------------------------------- */
@@ -730,7 +724,7 @@ static int scan_stream(struct worker *w, const char *path, struct trawl_src *src
         for (int t = 0; t < TRAWL_T_COUNT; t++)
             w->by_type[t] += rw.by_type[t];
         trawl_matcher_free(rw.m);
-        trawl_buf_free(&rw.ctx);
+        trawl_buf_free(&rw.rb);
     }
     /* the reader is gone: the source is no longer read (helpers still
      * scanning a block keep the stream alive, not the source) */
@@ -757,6 +751,8 @@ static void release(struct mapped *m)
 {
     if (atomic_fetch_sub(&m->refs, 1) == 1) {
         trawl_src_close(m->src);
+        pthread_mutex_destroy(&m->mu);
+        pthread_cond_destroy(&m->cv);
         free(m->nl);
         free(m);
     }
@@ -764,8 +760,14 @@ static void release(struct mapped *m)
 
 static void scan_chunk(struct worker *w, struct mapped *m, size_t k)
 {
-    size_t lo = k * m->chunk, hi = lo + m->chunk < m->len ? lo + m->chunk : m->len;
-    scan_mapped(w, trawl_src_path(m->src), m->data, m->len, lo, hi, m->utf16, m, k);
+    size_t lo, hi;
+    chunk_range(m, k, &lo, &hi);
+    int64_t todo = NL_TODO; /* else a worker waiting for it has counted it */
+    atomic_compare_exchange_strong(&m->nl[k], &todo, NL_BUSY);
+    if (w->m)
+        scan_read(w, m->src, m->len, lo, hi, m->utf16, m, k, &m->shrank);
+    else /* no matcher (its scratch could not be made): the count, for the others */
+        chunk_publish(m, k, count_range(m->src, lo, hi));
     release(m);
 }
 
@@ -839,11 +841,16 @@ static void scan_file(struct worker *w, const char *path)
     const uint8_t *data;
     size_t len;
     if (trawl_src_map(src, &data, &len) == 0) {
-        bool utf16 = false;
-        if (mapped_utf16(w, path, data, len, &utf16)) {
+        /* the mapping itself is not read: see scan_read */
+        uint8_t head[4096];
+        struct trawl_error herr = {0};
+        ssize_t hn = trawl_src_pread(src, head, len < sizeof(head) ? len : sizeof(head), 0, &herr);
+        if (hn < 0) {
+            report_err(s, &herr);
             trawl_src_close(src);
             return;
         }
+        bool utf16 = want_utf16(s, head, (size_t)hn);
         size_t chunk = s->o->chunk_size ? s->o->chunk_size : (4u << 20);
         if (len > 2 * chunk && s->o->threads > 1) {
             struct mapped *m = calloc(1, sizeof(*m));
@@ -851,15 +858,17 @@ static void scan_file(struct worker *w, const char *path)
             _Atomic int64_t *nl = m ? calloc(nchunks, sizeof(*nl)) : NULL;
             if (m && nl) {
                 *m = (struct mapped){.src = src,
-                                     .data = data,
                                      .len = len,
                                      .chunk = chunk,
                                      .nchunks = nchunks,
                                      .utf16 = utf16,
                                      .nl = nl};
                 for (size_t j = 0; j < nchunks; j++)
-                    atomic_init(&nl[j], -1);
+                    atomic_init(&nl[j], NL_TODO);
                 atomic_init(&m->refs, (int)nchunks);
+                atomic_init(&m->shrank, false);
+                pthread_mutex_init(&m->mu, NULL);
+                pthread_cond_init(&m->cv, NULL);
                 pthread_mutex_lock(&s->lock);
                 size_t pushed = 1;
                 for (size_t j = 1; j < nchunks; j++, pushed++) {
@@ -868,16 +877,16 @@ static void scan_file(struct worker *w, const char *path)
                     if (s->ntasks == before) break;
                 }
                 pthread_mutex_unlock(&s->lock);
-                for (size_t j = pushed; j < nchunks; j++) /* queue full: do them here */
-                    if (j) scan_chunk(w, m, j);
                 scan_chunk(w, m, 0);
+                for (size_t j = pushed; j < nchunks; j++) /* queue full: do them here */
+                    scan_chunk(w, m, j);
                 return;
             }
             free(m);
             free(nl);
         }
         _Atomic bool shrank = false;
-        scan_read(w, src, len, 0, len, utf16, 0, &shrank);
+        if (w->m) scan_read(w, src, len, 0, len, utf16, NULL, 0, &shrank);
         trawl_src_close(src);
         return;
     }
@@ -918,7 +927,6 @@ static void *worker_main(void *arg)
         pthread_cond_broadcast(&s->cond);
         pthread_mutex_unlock(&s->lock);
     }
-    trawl_buf_free(&w->ctx);
     trawl_buf_free(&w->rb);
     return NULL;
 }
@@ -950,9 +958,6 @@ int trawl_scan_paths(const struct trawl_db *db, const char *const *paths, size_t
     struct scan s = {.db = db, .o = opts};
     pthread_mutex_init(&s.lock, NULL);
     pthread_cond_init(&s.cond, NULL);
-    struct sigaction bus = {.sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO | SA_NODEFER};
-    sigemptyset(&bus.sa_mask);
-    sigaction(SIGBUS, &bus, &prev_sigbus);
     unsigned n = opts->threads ? opts->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     if (n < 1) n = 1;
     s.threads = n;
@@ -1016,6 +1021,5 @@ out:
     *stats = s.st;
     pthread_mutex_destroy(&s.lock);
     pthread_cond_destroy(&s.cond);
-    sigaction(SIGBUS, &prev_sigbus, NULL);
     return ret || s.st.errors ? -1 : 0;
 }

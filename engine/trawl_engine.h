@@ -111,17 +111,6 @@ struct trawl_hit_origin {
  * from base[line_at] to each hit, so hits must lie within base). */
 void trawl_hits_prepare(struct trawl_hit *hits, size_t n, const struct trawl_hit_origin *o);
 
-/* Splits prepared hits into runs that format apart: no hit shows in the
- * context extract of a hit of another run. Returns the number of hits of
- * the run that starts at hits[0] (at least 1 when n > 0) and sets [*lo, *hi)
- * to the base offsets their lines read. Those hits, with a copy of
- * base[*lo, *hi) as the base of an origin at base_off + *lo and the run as
- * the mask's hits, format exactly as with o and the whole batch, so that a
- * mapping can be read into the caller's memory before the hits go to sinks
- * that lock. Thread-safe. */
-size_t trawl_hits_run(const struct trawl_hit *hits, size_t n, const struct trawl_hit_origin *o,
-                      size_t *lo, size_t *hi);
-
 /* Hits whose text must not show in context extracts: those of `hits` (sorted
  * or not) whose TLP is above max_tlp. */
 struct trawl_hit_mask {

@@ -577,6 +577,38 @@ Test(scan, large_file_chunks_and_threads)
     free(text);
 }
 
+/* Chunks of several 1 MiB steps, which hold their hits until the newline
+ * counts of the chunks before them are known (scan.c, scan_read); chunks
+ * that find more than 65536 hits, and chunks above 16 MiB, which count the
+ * lines before them themselves. Hits straddle every step and chunk boundary,
+ * and the (offset, value, line) set must not depend on any of it. */
+Test(scan, large_file_held_chunks)
+{
+    size_t len = (36u << 20) + 4321;
+    struct want w = {0};
+    uint8_t *text = make_text(len, 1u << 20, &w);
+    const char *p = path_of("held.log");
+    write_file(p, text, len);
+    cr_assert_gt(w.n, 200000); /* above 65536 per 12 MiB chunk */
+    static const struct {
+        unsigned threads;
+        size_t chunk;
+    } ways[] = {{2, 3u << 20}, {4, 3u << 20}, {2, 12u << 20}, {2, 17u << 20}};
+    for (size_t i = 0; i < sizeof(ways) / sizeof(ways[0]); i++) {
+        struct run r;
+        scan(&p, 1, ways[i].threads, ways[i].chunk, 0, -1, &r);
+        char what[64];
+        snprintf(what, sizeof(what), "-j%u chunk %zu", ways[i].threads, ways[i].chunk);
+        cr_assert_eq(r.rc, 0, "%s: %s", what, r.errs.last);
+        expect_items(&r, &w, what);
+        cr_expect_eq(r.st.bytes, len, "%s", what);
+        cr_expect_eq(r.st.hits, w.n, "%s", what);
+        out_free(&r.out);
+    }
+    want_free(&w);
+    free(text);
+}
+
 /* Hits planted around the stream reader's 4 MiB blocks. */
 static uint8_t *make_stream_text(size_t len, struct want *w)
 {
