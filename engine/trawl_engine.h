@@ -217,7 +217,7 @@ struct trawl_scan_opts {
                            flows over workers of its own: 1 + the pool workers idle
                            when it starts, at most this many (and 64) */
     int utf16;          /* -1: only for binary input (default), 0: off, 1: always */
-    size_t chunk_size;  /* split mapped files into chunks of this many bytes; also
+    size_t chunk_size;  /* split regular files into chunks of this many bytes; also
                            the block size of streams (gzip, pipes), at least 64 KiB */
     unsigned src_flags; /* TRAWL_SRC_* */
     uint32_t max_flows; /* captures: as trawl_netscan_opts (0 = default) */

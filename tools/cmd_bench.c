@@ -1045,8 +1045,7 @@ static int noise_file(void *ud, const char *path, const struct stat *st)
     struct bench *b = ns->b;
     struct trawl_src *src;
     struct trawl_error err = {0};
-    /* read(), never mapped: this pass runs without the scan's SIGBUS guard,
-     * and a file cut short under a mapping would crash it */
+    /* read(), never mapped: a file cut short under a mapping would fault */
     if (trawl_src_open(path, TRAWL_SRC_NO_MMAP, &src, &err)) {
         report_error(&err);
         b->read_errors++;
