@@ -59,7 +59,8 @@ enum trawl_verify {
     TRAWL_V_HASH,     /* reserved: hashes are found by the token pass */
     TRAWL_V_FILENAME, /* token start or after a path separator */
     TRAWL_V_REGEX,    /* regex with start-of-match */
-    TRAWL_V_CASED,    /* string compiled caseless for speed, verified cased */
+    TRAWL_V_CASED,    /* case-sensitive string: compiled cased (older databases
+                         hold it caseless), verified cased either way */
 };
 
 /* Pattern table entry: Hyperscan id -> indicator and verification. */

@@ -830,6 +830,19 @@ Test(match_string, cased_and_nocase, .init = setup, .fini = teardown)
     expect("tokenx TOKENX TokenX", "0:TokenX 7:TokenX 14:TokenX");
 }
 
+/* One text as a cased string, a caseless one and a domain: the cased one is
+ * compiled case-sensitive, the others caseless, into the one database. */
+Test(match_string, same_text_cased_caseless_domain, .init = setup, .fini = teardown)
+{
+    add(TRAWL_T_STRING, 0, "Evil.Com");
+    add(TRAWL_T_STRING, TRAWL_IOC_NOCASE, "evil.coM");
+    add(TRAWL_T_DOMAIN, 0, "evil.com");
+    build();
+    expect("EVIL.COM", "0:evil.coM 0:evil.com");
+    expect("x Evil.Com", "2:Evil.Com 2:evil.coM 2:evil.com");
+    expect("xEvil.Comx", "1:Evil.Com 1:evil.coM");
+}
+
 Test(match_string, overlapping, .init = setup, .fini = teardown)
 {
     add(TRAWL_T_STRING, 0, "aa");
