@@ -44,7 +44,6 @@ struct mapped {
     struct trawl_src *src;
     size_t len;
     size_t chunk;
-    size_t nchunks;
     bool utf16;
     _Atomic int refs;
     _Atomic int64_t *nl; /* newlines in each chunk, or NL_TODO, NL_BUSY */
@@ -857,12 +856,8 @@ static void scan_file(struct worker *w, const char *path)
             size_t nchunks = (len + chunk - 1) / chunk;
             _Atomic int64_t *nl = m ? calloc(nchunks, sizeof(*nl)) : NULL;
             if (m && nl) {
-                *m = (struct mapped){.src = src,
-                                     .len = len,
-                                     .chunk = chunk,
-                                     .nchunks = nchunks,
-                                     .utf16 = utf16,
-                                     .nl = nl};
+                *m = (struct mapped){
+                    .src = src, .len = len, .chunk = chunk, .utf16 = utf16, .nl = nl};
                 for (size_t j = 0; j < nchunks; j++)
                     atomic_init(&nl[j], NL_TODO);
                 atomic_init(&m->refs, (int)nchunks);
