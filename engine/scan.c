@@ -203,8 +203,9 @@ static void chunk_publish(struct mapped *m, size_t k, uint64_t n)
 }
 
 /* Newlines before chunk k. With wait, a chunk being scanned is waited for:
- * it publishes its count when its scan ends, before it waits for any count
- * itself, so this cannot deadlock. Otherwise, and for a chunk that no worker
+ * it publishes its count when it has read the chunk (or, above HOLD_MAX,
+ * when its scan ends), before it waits for any count itself, so this
+ * cannot deadlock. Otherwise, and for a chunk that no worker
  * has started, the count is made here. */
 static uint64_t chunk_lines_before(struct worker *w, struct mapped *m, size_t k, bool wait)
 {
@@ -273,12 +274,12 @@ static int send_held(struct worker *w, const char *path, const struct trawl_span
  * Newlines are counted in the buffer while it is in cache.
  *
  * A whole file is read, and its hits sent, a step at a time. A chunk (up
- * to HOLD_MAX bytes) is read whole and holds its hits until its end, when
- * the newline counts of the chunks before it are known: the workers
- * scanning those count them at the same time. It publishes its own count
- * first, then waits for theirs. A chunk that has found HOLD_HITS hits, or
- * one above HOLD_MAX, counts the chunks before it itself, and then sends
- * its hits a step at a time.
+ * to HOLD_MAX bytes) is read and its newlines counted before it is scanned,
+ * and its count is published at once; it holds its hits until its end, when
+ * the counts of the chunks before it are known: their workers publish them
+ * as they start (a wait is rare: only when a worker was descheduled). A
+ * chunk that has found HOLD_HITS hits, or one above HOLD_MAX, counts the
+ * chunks before it itself, and then sends its hits a step at a time.
  *
  * A file found shorter than len is reported once (*shrank, shared by its
  * chunks); the hits found before its new end are kept. Returns 0, or -1
@@ -291,11 +292,12 @@ static int scan_read(struct worker *w, struct trawl_src *src, size_t len, size_t
     struct trawl_error err = {0};
     /* past the accepted bytes: the matcher's overlap, and a hit's context */
     size_t over = trawl_matcher_overlap(w->m) + CONTEXT_AFTER;
-    bool hold = m && k > 0 && hi - lo <= HOLD_MAX;
+    bool whole = m && hi - lo <= HOLD_MAX; /* the chunk read, and counted, first */
+    bool hold = whole && k > 0;
     bool known = !hold; /* before, the newlines before lo */
     uint64_t before = m && k > 0 && !hold ? chunk_lines_before(w, m, k, false) : 0;
     uint64_t nl = 0; /* newlines in [lo, counted) */
-    size_t span = hold ? hi - lo : STEP;
+    size_t span = whole ? hi - lo : STEP;
     w->rb.len = 0;
     if (trawl_buf_reserve(&w->rb, LOOKBEHIND + span + over)) {
         report(s, path, "out of memory");
@@ -305,15 +307,46 @@ static int scan_read(struct worker *w, struct trawl_src *src, size_t len, size_t
     struct trawl_span win = {.base = (const uint8_t *)w->rb.data, .utf16 = utf16};
     uint8_t *buf = (uint8_t *)w->rb.data;
     struct held steps[HOLD_MAX / STEP + 1];
-    unsigned nsteps = 0;
+    uint64_t stepnl[HOLD_MAX / STEP + 1]; /* whole: newlines in [lo, lo + i * STEP) */
+    bool published = false;
+    if (whole) {
+        /* Read and count the whole chunk before scanning it, and publish
+         * its count at once: the chunks after it, scanned at the same time,
+         * then find it known when they end instead of waiting for this
+         * scan's end. The scan reads the chunk from the cache (L3). */
+        win.base_off = lo > LOOKBEHIND ? lo - LOOKBEHIND : 0;
+        size_t wlo = (size_t)win.base_off;
+        size_t full = (len - hi > over ? hi + over : len) - wlo;
+        uint64_t c = 0;
+        unsigned i = 0;
+        for (size_t a = lo; a < hi; a += STEP, i++) {
+            size_t b = hi - a > STEP ? a + STEP : hi;
+            size_t upto = b == hi ? full : b - wlo; /* the last step reads the overlap too */
+            if (win.len < upto) {
+                ssize_t r =
+                    trawl_src_pread(src, buf + win.len, upto - win.len, wlo + win.len, &err);
+                if (r < 0) break; /* reported by the scan below, which reads again */
+                win.len += (size_t)r;
+            }
+            stepnl[i] = c;
+            size_t e = wlo + win.len < b ? wlo + win.len : b;
+            if (e > a) c += trawl_count_lines(buf + (a - wlo), e - a);
+            if (e < b) break; /* short: the file shrank (reported below) */
+        }
+        if (wlo + win.len >= hi) {
+            chunk_publish(m, k, c);
+            published = true;
+        }
+    }
+    unsigned nsteps = 0, i = 0;
     size_t want = 0, a = lo;
     int ret = 0;
-    for (; a < hi && !stopping(s); a += STEP) {
+    for (; a < hi && !stopping(s); a += STEP, i++) {
         size_t b = hi - a > STEP ? a + STEP : hi;
-        /* A held chunk's window is the whole chunk, read a step at a time
-         * (each step is scanned while it is still in cache); else each step
-         * has a window of its own. */
-        if (!hold || a == lo) {
+        /* A whole chunk's window is the chunk; else each step has a window
+         * of its own, read when it is scanned. */
+        if (published) nl = stepnl[i];
+        if (!whole) {
             win.base_off = a > LOOKBEHIND ? a - LOOKBEHIND : 0;
             win.len = 0;
         }
@@ -363,7 +396,7 @@ static int scan_read(struct worker *w, struct trawl_src *src, size_t len, size_t
                 counted = (size_t)w->line_off;
                 nl = w->line_no - 1 - before;
             }
-            nl += trawl_count_lines(buf + (counted - wlo), b - counted);
+            if (!published) nl += trawl_count_lines(buf + (counted - wlo), b - counted);
         }
         if (win.len < want && b >= end) {
             if (!atomic_exchange(shrank, true))
@@ -384,7 +417,7 @@ static int scan_read(struct worker *w, struct trawl_src *src, size_t len, size_t
             nsteps = 0;
         }
     }
-    if (m) /* the chunk's count, for the chunks after it */
+    if (m && !published) /* the chunk's count, for the chunks after it */
         chunk_publish(m, k, a >= hi && !ret ? nl : count_range(src, lo, hi));
     if (nsteps && !s->halt) { /* a held chunk: its hits, once the counts before it are known */
         before = chunk_lines_before(w, m, k, true);
