@@ -152,11 +152,11 @@ static inline uint64_t near_next(uint64_t x, uint64_t hi)
  * them through the queue. */
 static inline __attribute__((always_inline)) void
 v4_batch(struct masks (*classify)(const uint8_t *), struct ctx *ctx, const uint8_t *base,
-         size_t len, const struct blockq *q, unsigned n)
+         size_t len, const size_t *qpos, const uint64_t *qm, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
-        for (uint64_t bits = q[i].m; bits; bits &= bits - 1) {
-            size_t dot = q[i].pos + (unsigned)__builtin_ctzll(bits);
+        for (uint64_t bits = qm[i]; bits; bits &= bits - 1) {
+            size_t dot = qpos[i] + (unsigned)__builtin_ctzll(bits);
             struct masks m;
             if (dot >= 8 && len - dot >= 56) {
                 m = classify(base + dot - 8);
@@ -172,17 +172,62 @@ v4_batch(struct masks (*classify)(const uint8_t *), struct ctx *ctx, const uint8
     }
 }
 
-#define HEX_QUEUE (HEX_BATCH + 64u)
-#define V6_QUEUE 64u /* blocks with IPv6 candidates handled together */
+#define TOK_BATCH 64u /* blocks whose masks the AVX-512 pass computes before reading them */
+#define HEX_QUEUE (HEX_BATCH + 2u * TOK_BATCH) /* at most two 32-digit runs start per block */
+#define V6_QUEUE 128u                          /* blocks with IPv6 candidates handled together */
 
-/* The mask loop's queues, and (struct tokscan) its state between blocks:
- * the loop itself calls nothing (calls would take the vector constants and
- * the masks out of registers); the queues are handled when one fills. */
+/* The mask loop's queues (a block's offset and its candidate bits, in two
+ * arrays that the AVX-512 pass fills eight blocks at a time; 8 entries of
+ * slack for its vector stores), and (struct tokscan) the portable loop's
+ * state between blocks: the loop itself calls nothing (calls would take the
+ * vector constants and the masks out of registers); the queues are handled
+ * when one fills. */
 struct tokq {
-    struct blockq v4[V4_QUEUE];
+    size_t v4pos[V4_QUEUE + 8];
+    uint64_t v4m[V4_QUEUE + 8];
     struct hex_run hex[HEX_QUEUE];
-    struct blockq v6[V6_QUEUE];
+    size_t v6pos[V6_QUEUE + 8];
+    uint64_t v6m[V6_QUEUE + 8];
 };
+
+static inline __attribute__((always_inline)) unsigned queue_soa(size_t *qpos, uint64_t *qm,
+                                                                size_t pos, uint64_t m)
+{
+    *qpos = pos;
+    *qm = m;
+    return m != 0;
+}
+
+/* The hex-run starts of the block at pos (hex masks: cur_h, the next
+ * block's nxt_h, the previous block's prev_h) that lie in [lo, hi), appended
+ * to out (at most two); returns how many. */
+static inline __attribute__((always_inline)) unsigned hex_block(struct hex_run *out, uint64_t cur_h,
+                                                                uint64_t nxt_h, uint64_t prev_h,
+                                                                size_t pos, size_t lo, size_t hi,
+                                                                size_t end)
+{
+    unsigned n_out = 0;
+    u128 h = ((u128)nxt_h << 64) | cur_h, x = h;
+    x &= x >> 1;
+    x &= x >> 2;
+    x &= x >> 4;
+    x &= x >> 8;
+    x &= x >> 16;                                              /* bit j: 32 hex digits from j */
+    uint64_t w = (uint64_t)x & ~((cur_h << 1) | prev_h >> 63); /* run starts only */
+    while (w) {
+        unsigned j = (unsigned)__builtin_ctzll(w);
+        w &= w - 1;
+        /* run length from the masks, unless it reaches past them */
+        u128 rest = ~(h >> j);
+        uint64_t lo64 = (uint64_t)rest;
+        unsigned n = lo64 ? (unsigned)__builtin_ctzll(lo64)
+                          : 64 + (unsigned)__builtin_ctzll((uint64_t)(rest >> 64) | 1);
+        if (n >= 128 - j || pos + 64 + 64 > end) n = 0; /* unknown: let the handler walk */
+        if (pos + j >= lo && pos + j < hi)              /* accepted starts only */
+            out[n_out++] = (struct hex_run){pos + j, n, 0};
+    }
+    return n_out;
+}
 
 struct tokscan { /* kept apart from the queues, so that it lives in registers */
     struct masks cur, nxt;
@@ -208,7 +253,7 @@ tok_block(struct tokscan *st, struct tokq *q, size_t lo, size_t hi, size_t end, 
         uint64_t c1 = nxt.p & (nxt.d << 1 | cur.d >> 63) & (nxt.d >> 1);
         uint64_t n1 = near_next(c0, c1), n1h = near_next(c1, 0);
         uint64_t first = c0 & near_next(n1, n1h);
-        st->nv4 += queue_block(q->v4 + st->nv4, pos, first);
+        st->nv4 += queue_soa(q->v4pos + st->nv4, q->v4m + st->nv4, pos, first);
     }
     /* a 32-digit run starting in this block holds 16 in a row inside it,
      * or starts in its last 16 bytes and goes on with 16 in the next
@@ -217,27 +262,8 @@ tok_block(struct tokscan *st, struct tokq *q, size_t lo, size_t hi, size_t end, 
     h16 &= h16 >> 2;
     h16 &= h16 >> 4;
     h16 &= h16 >> 8;
-    if ((what & TOK_HEX) && (h16 || ((cur.h >> 63) && (nxt.h & 0xffff) == 0xffff))) {
-        u128 h = ((u128)nxt.h << 64) | cur.h, x = h;
-        x &= x >> 1;
-        x &= x >> 2;
-        x &= x >> 4;
-        x &= x >> 8;
-        x &= x >> 16; /* bit j: 32 hex digits from j */
-        uint64_t w = (uint64_t)x & ~((cur.h << 1) | st->prev_h >> 63); /* run starts only */
-        while (w) {
-            unsigned j = (unsigned)__builtin_ctzll(w);
-            w &= w - 1;
-            /* run length from the masks, unless it reaches past them */
-            u128 rest = ~(h >> j);
-            uint64_t lo64 = (uint64_t)rest;
-            unsigned n = lo64 ? (unsigned)__builtin_ctzll(lo64)
-                              : 64 + (unsigned)__builtin_ctzll((uint64_t)(rest >> 64) | 1);
-            if (n >= 128 - j || pos + 64 + 64 > end) n = 0; /* unknown: let the handler walk */
-            if (pos + j >= lo && pos + j < hi)              /* accepted starts only */
-                q->hex[st->nhex++] = (struct hex_run){pos + j, n, 0};
-        }
-    }
+    if ((what & TOK_HEX) && (h16 || ((cur.h >> 63) && (nxt.h & 0xffff) == 0xffff)))
+        st->nhex += hex_block(q->hex + st->nhex, cur.h, nxt.h, st->prev_h, pos, lo, hi, end);
     if (what & TOK_IPV6) {
         uint64_t c = cur.k & ((cur.k >> 1) | (nxt.k << 63));
         /* a full-form chain has seven colons after hex digits, within this
@@ -248,7 +274,7 @@ tok_block(struct tokscan *st, struct tokq *q, size_t lo, size_t hi, size_t end, 
         uint64_t g_nxt = nxt.k & ((nxt.h << 1) | (cur.h >> 63));
         if (__builtin_popcountll(g_cur) + __builtin_popcountll(g_nxt) >= 7 && g_cur)
             c |= v6_chains(g_cur, g_nxt);
-        st->nv6 += queue_block(q->v6 + st->nv6, pos, c);
+        st->nv6 += queue_soa(q->v6pos + st->nv6, q->v6m + st->nv6, pos, c);
     }
     st->prev_d = cur.d;
     st->prev_h = cur.h;
@@ -262,22 +288,36 @@ static inline __attribute__((always_inline)) bool tok_full(const struct tokscan 
 }
 
 static inline __attribute__((always_inline)) void
-tok_flush(struct masks (*classify)(const uint8_t *), struct tokscan *st, struct tokq *q,
-          const uint8_t *base, size_t len, struct ctx *ctx, size_t *skip6)
+tok_flush(struct masks (*classify)(const uint8_t *), unsigned *nv4, unsigned *nhex, unsigned *nv6,
+          struct tokq *q, const uint8_t *base, size_t len, struct ctx *ctx, size_t *skip6)
 {
-    v4_batch(classify, ctx, base, len, q->v4, st->nv4);
-    for (unsigned i = 0; i < st->nhex; i += HEX_BATCH)
-        hex_batch(ctx, q->hex + i, st->nhex - i < HEX_BATCH ? st->nhex - i : HEX_BATCH);
-    for (unsigned i = 0; i < st->nv6; i++) {
-        for (uint64_t c = q->v6[i].m; c; c &= c - 1) {
-            size_t at = q->v6[i].pos + (size_t)__builtin_ctzll(c);
+    v4_batch(classify, ctx, base, len, q->v4pos, q->v4m, *nv4);
+    for (unsigned i = 0; i < *nhex; i += HEX_BATCH)
+        hex_batch(ctx, q->hex + i, *nhex - i < HEX_BATCH ? *nhex - i : HEX_BATCH);
+    for (unsigned i = 0; i < *nv6; i++) {
+        for (uint64_t c = q->v6m[i]; c; c &= c - 1) {
+            size_t at = q->v6pos[i] + (size_t)__builtin_ctzll(c);
             if (at >= *skip6) {
                 size_t e = token_ipv6(ctx, at);
                 if (e) *skip6 = e;
             }
         }
     }
-    st->nv4 = st->nhex = st->nv6 = 0;
+    *nv4 = *nhex = *nv6 = 0;
+}
+
+/* The digit and hex masks of the eight bytes before lo, as the top bits of
+ * a previous block. */
+static inline void prev_masks(const uint8_t *base, size_t lo, uint64_t *d, uint64_t *h)
+{
+    *d = *h = 0;
+    for (size_t k = 1; k <= 8 && k <= lo; k++) {
+        uint8_t ch = base[lo - k];
+        uint64_t bit = 1ull << (64 - k);
+        bool dg = ch >= '0' && ch <= '9';
+        *d |= dg ? bit : 0;
+        *h |= dg || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f') ? bit : 0;
+    }
 }
 
 static inline __attribute__((always_inline)) void
@@ -293,15 +333,7 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
     st.pos = lo;
     st.nv4 = st.nhex = st.nv6 = 0;
     st.cur = end - lo >= 64 ? classify(base + lo) : classify_tail(classify, base + lo, end - lo);
-    /* the eight bytes before lo, as the top bits of a previous block */
-    st.prev_d = st.prev_h = 0;
-    for (size_t k = 1; k <= 8 && k <= lo; k++) {
-        uint8_t ch = base[lo - k];
-        uint64_t bit = 1ull << (64 - k);
-        bool dg = ch >= '0' && ch <= '9';
-        st.prev_d |= dg ? bit : 0;
-        st.prev_h |= dg || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f') ? bit : 0;
-    }
+    prev_masks(base, lo, &st.prev_d, &st.prev_h);
     while (st.pos < end) {
         /* whole blocks, the next one whole too: nothing called */
         while (end - st.pos >= 128 && !tok_full(&st)) {
@@ -316,7 +348,7 @@ tokens_scan_with(struct masks (*classify)(const uint8_t *), const uint8_t *base,
                                         : classify_tail(classify, base + npos, end - npos);
             tok_block(&st, &q, lo, hi, end, what);
         }
-        tok_flush(classify, &st, &q, base, len, ctx, &skip6);
+        tok_flush(classify, &st.nv4, &st.nhex, &st.nv6, &q, base, len, ctx, &skip6);
     }
 }
 
@@ -340,16 +372,155 @@ __attribute__((target("avx512bw"))) static inline struct masks classify_avx512(c
     return m;
 }
 
-__attribute__((target("avx512bw"))) static void tokens_scan_avx512(const uint8_t *base, size_t len,
-                                                                   size_t lo, size_t hi,
-                                                                   unsigned what, struct ctx *ctx)
+/* The AVX-512 pass computes the masks of TOK_BATCH blocks into arrays
+ * first, then reads them back as eight 64-bit lanes (eight blocks) per
+ * vector, with the previous and next blocks' masks as the same arrays one
+ * entry off: the shifts, and the bits carried across blocks, of the
+ * portable loop above become a few vector operations for eight blocks. The
+ * rare blocks with a hex-run or full-form IPv6 candidate go through the
+ * scalar code. */
+#define AVX512_T __attribute__((target("avx512bw,popcnt")))
+
+AVX512_T static inline __m512i v_or3(__m512i a, __m512i b, __m512i c)
 {
-    /* the usual set has all three kinds: an instance where that is a
-     * constant keeps the tests of what out of the loop (and registers) */
-    if ((what & (TOK_IPV4 | TOK_HEX | TOK_IPV6)) == (TOK_IPV4 | TOK_HEX | TOK_IPV6))
-        tokens_scan_with(classify_avx512, base, len, lo, hi, TOK_IPV4 | TOK_HEX | TOK_IPV6, ctx);
-    else
-        tokens_scan_with(classify_avx512, base, len, lo, hi, what, ctx);
+    return _mm512_ternarylogic_epi64(a, b, c, 0xfe); /* a | b | c */
+}
+
+AVX512_T static inline __m512i v_and_or(__m512i a, __m512i b, __m512i c)
+{
+    return _mm512_ternarylogic_epi64(a, b, c, 0xe0); /* a & (b | c) */
+}
+
+/* near_next on eight lanes */
+AVX512_T static inline __m512i v_near_next(__m512i x, __m512i hi)
+{
+    __m512i lo3 = v_or3(_mm512_srli_epi64(x, 2), _mm512_srli_epi64(x, 3), _mm512_srli_epi64(x, 4));
+    __m512i hi3 =
+        v_or3(_mm512_slli_epi64(hi, 62), _mm512_slli_epi64(hi, 61), _mm512_slli_epi64(hi, 60));
+    return v_and_or(x, lo3, hi3);
+}
+
+/* popcount of each byte */
+AVX512_T static inline __m512i v_popcnt8(__m512i x)
+{
+    const __m512i lut = _mm512_set4_epi32(0x04030302, 0x03020201, 0x03020201, 0x02010100);
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    __m512i lo = _mm512_and_si512(x, m4), hi = _mm512_and_si512(_mm512_srli_epi64(x, 4), m4);
+    return _mm512_add_epi8(_mm512_shuffle_epi8(lut, lo), _mm512_shuffle_epi8(lut, hi));
+}
+
+/* Appends the lanes of m in k (and their blocks' offsets) to a queue. */
+AVX512_T static inline unsigned v_queue(size_t *qpos, uint64_t *qm, __mmask8 k, __m512i posv,
+                                        __m512i m)
+{
+    _mm512_storeu_si512((void *)qm, _mm512_maskz_compress_epi64(k, m));
+    _mm512_storeu_si512((void *)qpos, _mm512_maskz_compress_epi64(k, posv));
+    return (unsigned)__builtin_popcount(k);
+}
+
+AVX512_T static void tokens_scan_avx512(const uint8_t *base, size_t len, size_t lo, size_t hi,
+                                        unsigned what, struct ctx *ctx)
+{
+    size_t end = hi + 70 < len ? hi + 70 : len; /* as in tokens_scan_with */
+    size_t skip6 = 0;
+    struct tokq q;
+    unsigned nv4 = 0, nhex = 0, nv6 = 0;
+    /* entry 0: the block before the batch; 1..nb: the batch; nb + 1: the
+     * block after it; then zeros (read by the lanes past nb, unused) */
+    enum { NM = TOK_BATCH + 10 };
+    _Alignas(64) uint64_t D[NM], P[NM], H[NM], K[NM];
+    memset(D, 0, sizeof(D));
+    memset(P, 0, sizeof(P));
+    memset(H, 0, sizeof(H));
+    memset(K, 0, sizeof(K));
+    prev_masks(base, lo, &D[0], &H[0]);
+    struct masks m0 = end - lo >= 64 ? classify_avx512(base + lo)
+                                     : classify_tail(classify_avx512, base + lo, end - lo);
+    D[1] = m0.d, P[1] = m0.p, H[1] = m0.h, K[1] = m0.k;
+    const __m512i lanes = _mm512_set_epi64(448, 384, 320, 256, 192, 128, 64, 0);
+    const __m512i top = _mm512_set1_epi64((long long)(1ull << 63)),
+                  low16 = _mm512_set1_epi64(0xffff);
+    size_t pos = lo; /* the offset of block 1 */
+    while (pos < end) {
+        size_t left = (end - pos + 63) / 64;
+        unsigned nb = left < TOK_BATCH ? (unsigned)left : TOK_BATCH;
+        for (unsigned j = 2; j <= nb + 1; j++) {
+            size_t p = pos + 64 * (j - 1);
+            struct masks m = {0, 0, 0, 0};
+            if (p < end)
+                m = end - p >= 64 ? classify_avx512(base + p)
+                                  : classify_tail(classify_avx512, base + p, end - p);
+            D[j] = m.d, P[j] = m.p, H[j] = m.h, K[j] = m.k;
+        }
+        for (unsigned j = nb + 2; j < NM; j++)
+            D[j] = P[j] = H[j] = K[j] = 0;
+        for (unsigned g = 0; g < nb; g += 8) {
+            __mmask8 lm = nb - g >= 8 ? 0xff : (__mmask8)((1u << (nb - g)) - 1);
+            __m512i posv = _mm512_add_epi64(_mm512_set1_epi64((long long)(pos + 64 * g)), lanes);
+            __m512i hp = _mm512_loadu_si512(H + g);
+            __m512i hc = _mm512_loadu_si512(H + g + 1), hn = _mm512_loadu_si512(H + g + 2);
+            if (what & TOK_IPV4) {
+                __m512i dp = _mm512_loadu_si512(D + g), dc = _mm512_loadu_si512(D + g + 1);
+                __m512i dn = _mm512_loadu_si512(D + g + 2);
+                __m512i pc = _mm512_loadu_si512(P + g + 1), pn = _mm512_loadu_si512(P + g + 2);
+                __m512i a = _mm512_or_si512(_mm512_slli_epi64(dc, 1), _mm512_srli_epi64(dp, 63));
+                __m512i b = _mm512_or_si512(_mm512_srli_epi64(dc, 1), _mm512_slli_epi64(dn, 63));
+                __m512i c0 = _mm512_ternarylogic_epi64(pc, a, b, 0x80); /* pc & a & b */
+                __m512i a1 = _mm512_or_si512(_mm512_slli_epi64(dn, 1), _mm512_srli_epi64(dc, 63));
+                __m512i c1 = _mm512_ternarylogic_epi64(pn, a1, _mm512_srli_epi64(dn, 1), 0x80);
+                __m512i n1 = v_near_next(c0, c1);
+                __m512i n1h =
+                    _mm512_and_si512(c1, v_or3(_mm512_srli_epi64(c1, 2), _mm512_srli_epi64(c1, 3),
+                                               _mm512_srli_epi64(c1, 4)));
+                __m512i first = v_near_next(n1, n1h); /* c0 & near_next(n1, n1h): n1 is in c0 */
+                __mmask8 k = _mm512_test_epi64_mask(first, first) & lm;
+                nv4 += v_queue(q.v4pos + nv4, q.v4m + nv4, k, posv, first);
+            }
+            if (what & TOK_HEX) {
+                __m512i t = _mm512_and_si512(hc, _mm512_srli_epi64(hc, 1));
+                t = _mm512_and_si512(t, _mm512_srli_epi64(t, 2));
+                t = _mm512_and_si512(t, _mm512_srli_epi64(t, 4));
+                t = _mm512_and_si512(t, _mm512_srli_epi64(t, 8));
+                __mmask8 edge = _mm512_test_epi64_mask(hc, top) &
+                                _mm512_cmpeq_epi64_mask(_mm512_and_si512(hn, low16), low16);
+                __mmask8 k = (_mm512_test_epi64_mask(t, t) | edge) & lm;
+                for (unsigned bits = k; bits; bits &= bits - 1) {
+                    unsigned i = g + (unsigned)__builtin_ctz(bits);
+                    nhex += hex_block(q.hex + nhex, H[i + 1], H[i + 2], H[i], pos + 64 * (size_t)i,
+                                      lo, hi, end);
+                }
+            }
+            if (what & TOK_IPV6) {
+                __m512i kc = _mm512_loadu_si512(K + g + 1), kn = _mm512_loadu_si512(K + g + 2);
+                __m512i c = v_and_or(kc, _mm512_srli_epi64(kc, 1), _mm512_slli_epi64(kn, 63));
+                __m512i gc = v_and_or(kc, _mm512_slli_epi64(hc, 1), _mm512_srli_epi64(hp, 63));
+                __m512i gn = v_and_or(kn, _mm512_slli_epi64(hn, 1), _mm512_srli_epi64(hc, 63));
+                __m512i cnt = _mm512_sad_epu8(_mm512_add_epi8(v_popcnt8(gc), v_popcnt8(gn)),
+                                              _mm512_setzero_si512());
+                __mmask8 chains = _mm512_cmpge_epu64_mask(cnt, _mm512_set1_epi64(7)) &
+                                  _mm512_test_epi64_mask(gc, gc) & lm;
+                if (chains) { /* rare: full-form chains, lane by lane */
+                    _Alignas(64) uint64_t cv[8], gcv[8], gnv[8];
+                    _mm512_store_si512((void *)cv, c);
+                    _mm512_store_si512((void *)gcv, gc);
+                    _mm512_store_si512((void *)gnv, gn);
+                    for (unsigned bits = chains; bits; bits &= bits - 1) {
+                        unsigned i = (unsigned)__builtin_ctz(bits);
+                        cv[i] |= v6_chains(gcv[i], gnv[i]);
+                    }
+                    c = _mm512_load_si512((const void *)cv);
+                }
+                __mmask8 k = _mm512_test_epi64_mask(c, c) & lm;
+                nv6 += v_queue(q.v6pos + nv6, q.v6m + nv6, k, posv, c);
+            }
+        }
+        D[0] = D[nb], P[0] = P[nb], H[0] = H[nb], K[0] = K[nb];
+        D[1] = D[nb + 1], P[1] = P[nb + 1], H[1] = H[nb + 1], K[1] = K[nb + 1];
+        pos += 64 * (size_t)nb;
+        if (nv4 > V4_QUEUE - TOK_BATCH || nhex >= HEX_BATCH || nv6 > V6_QUEUE - TOK_BATCH ||
+            pos >= end)
+            tok_flush(classify_avx512, &nv4, &nhex, &nv6, &q, base, len, ctx, &skip6);
+    }
 }
 #endif
 

@@ -335,6 +335,45 @@ Test(match_tokens, dense_text_every_queue_flush, .init = setup, .fini = teardown
     trawl_buf_free(&text);
 }
 
+/* Every kind of token at every offset across the 64-byte blocks of the mask
+ * pass, the eight-block groups and the 64-block batches of its AVX-512 form
+ * (masks carried from block to block and from batch to batch), alone among
+ * spaces: found once, where it was written. */
+Test(match_tokens, every_block_alignment, .init = setup, .fini = teardown, .timeout = 120)
+{
+    add(TRAWL_T_IPV4, 0, "1.2.3.4");
+    add(TRAWL_T_IPV4, 0, "100.200.30.4");
+    add(TRAWL_T_IPV6, 0, "2001:db8::7");
+    add(TRAWL_T_IPV6, 0, "fe80::1:2");
+    add(TRAWL_T_MD5, 0, "d41d8cd98f00b204e9800998ecf8427e");
+    add(TRAWL_T_SHA256, 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    build();
+    static const struct {
+        const char *text, *value;
+    } tok[] = {{"1.2.3.4", "1.2.3.4"},
+               {"100.200.30.4", "100.200.30.4"},
+               {"2001:db8::7", "2001:db8::7"},
+               {"2001:db8:0:0:0:0:0:7", "2001:db8::7"},
+               {"fe80:0:0:0:0:0:1:2", "fe80::1:2"},
+               {"d41d8cd98f00b204e9800998ecf8427e", "d41d8cd98f00b204e9800998ecf8427e"},
+               {"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}};
+    static char text[4400];
+    for (size_t t = 0; t < sizeof(tok) / sizeof(tok[0]); t++) {
+        size_t n = strlen(tok[t].text);
+        for (size_t off = 0; off + n < sizeof(text); off++) {
+            if (off == 700) off = 3900; /* the first groups, and the second batch's start */
+            memset(text, ' ', sizeof(text));
+            memcpy(text + off, tok[t].text, n);
+            char want[128];
+            snprintf(want, sizeof(want), "%zu:%s", off, tok[t].value);
+            char *got = scan_whole(text, sizeof(text), false);
+            cr_assert_str_eq(got, want, "\"%s\" at offset %zu", tok[t].text, off);
+            free(got);
+        }
+    }
+}
+
 /* ---- CIDR --------------------------------------------------------------- */
 
 Test(match_cidr, every_overlapping_prefix, .init = setup, .fini = teardown)
