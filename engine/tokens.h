@@ -444,15 +444,21 @@ AVX512_T static void tokens_scan_avx512(const uint8_t *base, size_t len, size_t 
     while (pos < end) {
         size_t left = (end - pos + 63) / 64;
         unsigned nb = left < TOK_BATCH ? (unsigned)left : TOK_BATCH;
-        for (unsigned j = 2; j <= nb + 1; j++) {
-            size_t p = pos + 64 * (j - 1);
-            struct masks m = {0, 0, 0, 0};
-            if (p < end)
-                m = end - p >= 64 ? classify_avx512(base + p)
-                                  : classify_tail(classify_avx512, base + p, end - p);
+        /* blocks 2..nb + 1: whole ones in a loop that calls nothing (the
+         * vector constants stay in registers), then at most two more */
+        size_t whole = end - pos >= 64 ? (end - pos - 64) / 64 + 1 : 0; /* from block 1 on */
+        unsigned j = 2, wend = whole < nb + 1 ? (unsigned)whole : nb + 1;
+        for (; j <= wend; j++) {
+            struct masks m = classify_avx512(base + pos + 64 * (j - 1));
             D[j] = m.d, P[j] = m.p, H[j] = m.h, K[j] = m.k;
         }
-        for (unsigned j = nb + 2; j < NM; j++)
+        for (; j <= nb + 1; j++) {
+            size_t p = pos + 64 * (j - 1);
+            struct masks m = {0, 0, 0, 0};
+            if (p < end) m = classify_tail(classify_avx512, base + p, end - p);
+            D[j] = m.d, P[j] = m.p, H[j] = m.h, K[j] = m.k;
+        }
+        for (; j < NM; j++) /* zeros: read by the lanes past nb */
             D[j] = P[j] = H[j] = K[j] = 0;
         for (unsigned g = 0; g < nb; g += 8) {
             __mmask8 lm = nb - g >= 8 ? 0xff : (__mmask8)((1u << (nb - g)) - 1);
