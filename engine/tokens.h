@@ -172,7 +172,8 @@ v4_batch(struct masks (*classify)(const uint8_t *), struct ctx *ctx, const uint8
     }
 }
 
-#define TOK_BATCH 64u /* blocks whose masks the AVX-512 pass computes before reading them */
+#define TXT_BLOCKS 128u /* blocks with "://" or '@' handled together */
+#define TOK_BATCH 64u   /* blocks whose masks the AVX-512 pass computes before reading them */
 #define HEX_QUEUE (HEX_BATCH + 2u * TOK_BATCH) /* at most two 32-digit runs start per block */
 #define V6_QUEUE 128u                          /* blocks with IPv6 candidates handled together */
 
@@ -188,6 +189,8 @@ struct tokq {
     struct hex_run hex[HEX_QUEUE];
     size_t v6pos[V6_QUEUE + 8];
     uint64_t v6m[V6_QUEUE + 8];
+    size_t urlpos[TXT_BLOCKS + 8], mailpos[TXT_BLOCKS + 8]; /* the AVX-512 pass only */
+    uint64_t urlm[TXT_BLOCKS + 8], mailm[TXT_BLOCKS + 8];
 };
 
 static inline __attribute__((always_inline)) unsigned queue_soa(size_t *qpos, uint64_t *qm,
@@ -371,171 +374,16 @@ __attribute__((target("avx512bw"))) static inline struct masks classify_avx512(c
                       _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(':'))};
     return m;
 }
-
-/* The AVX-512 pass computes the masks of TOK_BATCH blocks into arrays
- * first, then reads them back as eight 64-bit lanes (eight blocks) per
- * vector, with the previous and next blocks' masks as the same arrays one
- * entry off: the shifts, and the bits carried across blocks, of the
- * portable loop above become a few vector operations for eight blocks. The
- * rare blocks with a hex-run or full-form IPv6 candidate go through the
- * scalar code. */
-#define AVX512_T __attribute__((target("avx512bw,popcnt")))
-
-AVX512_T static inline __m512i v_or3(__m512i a, __m512i b, __m512i c)
-{
-    return _mm512_ternarylogic_epi64(a, b, c, 0xfe); /* a | b | c */
-}
-
-AVX512_T static inline __m512i v_and_or(__m512i a, __m512i b, __m512i c)
-{
-    return _mm512_ternarylogic_epi64(a, b, c, 0xe0); /* a & (b | c) */
-}
-
-/* near_next on eight lanes */
-AVX512_T static inline __m512i v_near_next(__m512i x, __m512i hi)
-{
-    __m512i lo3 = v_or3(_mm512_srli_epi64(x, 2), _mm512_srli_epi64(x, 3), _mm512_srli_epi64(x, 4));
-    __m512i hi3 =
-        v_or3(_mm512_slli_epi64(hi, 62), _mm512_slli_epi64(hi, 61), _mm512_slli_epi64(hi, 60));
-    return v_and_or(x, lo3, hi3);
-}
-
-/* popcount of each byte */
-AVX512_T static inline __m512i v_popcnt8(__m512i x)
-{
-    const __m512i lut = _mm512_set4_epi32(0x04030302, 0x03020201, 0x03020201, 0x02010100);
-    const __m512i m4 = _mm512_set1_epi8(0x0f);
-    __m512i lo = _mm512_and_si512(x, m4), hi = _mm512_and_si512(_mm512_srli_epi64(x, 4), m4);
-    return _mm512_add_epi8(_mm512_shuffle_epi8(lut, lo), _mm512_shuffle_epi8(lut, hi));
-}
-
-/* Appends the lanes of m in k (and their blocks' offsets) to a queue. */
-AVX512_T static inline unsigned v_queue(size_t *qpos, uint64_t *qm, __mmask8 k, __m512i posv,
-                                        __m512i m)
-{
-    _mm512_storeu_si512((void *)qm, _mm512_maskz_compress_epi64(k, m));
-    _mm512_storeu_si512((void *)qpos, _mm512_maskz_compress_epi64(k, posv));
-    return (unsigned)__builtin_popcount(k);
-}
-
-AVX512_T static void tokens_scan_avx512(const uint8_t *base, size_t len, size_t lo, size_t hi,
-                                        unsigned what, struct ctx *ctx)
-{
-    size_t end = hi + 70 < len ? hi + 70 : len; /* as in tokens_scan_with */
-    size_t skip6 = 0;
-    struct tokq q;
-    unsigned nv4 = 0, nhex = 0, nv6 = 0;
-    /* entry 0: the block before the batch; 1..nb: the batch; nb + 1: the
-     * block after it; then zeros (read by the lanes past nb, unused) */
-    enum { NM = TOK_BATCH + 10 };
-    _Alignas(64) uint64_t D[NM], P[NM], H[NM], K[NM];
-    memset(D, 0, sizeof(D));
-    memset(P, 0, sizeof(P));
-    memset(H, 0, sizeof(H));
-    memset(K, 0, sizeof(K));
-    prev_masks(base, lo, &D[0], &H[0]);
-    struct masks m0 = end - lo >= 64 ? classify_avx512(base + lo)
-                                     : classify_tail(classify_avx512, base + lo, end - lo);
-    D[1] = m0.d, P[1] = m0.p, H[1] = m0.h, K[1] = m0.k;
-    const __m512i lanes = _mm512_set_epi64(448, 384, 320, 256, 192, 128, 64, 0);
-    const __m512i top = _mm512_set1_epi64((long long)(1ull << 63)),
-                  low16 = _mm512_set1_epi64(0xffff);
-    size_t pos = lo; /* the offset of block 1 */
-    while (pos < end) {
-        size_t left = (end - pos + 63) / 64;
-        unsigned nb = left < TOK_BATCH ? (unsigned)left : TOK_BATCH;
-        /* blocks 2..nb + 1: whole ones in a loop that calls nothing (the
-         * vector constants stay in registers), then at most two more */
-        size_t whole = end - pos >= 64 ? (end - pos - 64) / 64 + 1 : 0; /* from block 1 on */
-        unsigned j = 2, wend = whole < nb + 1 ? (unsigned)whole : nb + 1;
-        for (; j <= wend; j++) {
-            struct masks m = classify_avx512(base + pos + 64 * (j - 1));
-            D[j] = m.d, P[j] = m.p, H[j] = m.h, K[j] = m.k;
-        }
-        for (; j <= nb + 1; j++) {
-            size_t p = pos + 64 * (j - 1);
-            struct masks m = {0, 0, 0, 0};
-            if (p < end) m = classify_tail(classify_avx512, base + p, end - p);
-            D[j] = m.d, P[j] = m.p, H[j] = m.h, K[j] = m.k;
-        }
-        for (; j < NM; j++) /* zeros: read by the lanes past nb */
-            D[j] = P[j] = H[j] = K[j] = 0;
-        for (unsigned g = 0; g < nb; g += 8) {
-            __mmask8 lm = nb - g >= 8 ? 0xff : (__mmask8)((1u << (nb - g)) - 1);
-            __m512i posv = _mm512_add_epi64(_mm512_set1_epi64((long long)(pos + 64 * g)), lanes);
-            __m512i hp = _mm512_loadu_si512(H + g);
-            __m512i hc = _mm512_loadu_si512(H + g + 1), hn = _mm512_loadu_si512(H + g + 2);
-            if (what & TOK_IPV4) {
-                __m512i dp = _mm512_loadu_si512(D + g), dc = _mm512_loadu_si512(D + g + 1);
-                __m512i dn = _mm512_loadu_si512(D + g + 2);
-                __m512i pc = _mm512_loadu_si512(P + g + 1), pn = _mm512_loadu_si512(P + g + 2);
-                __m512i a = _mm512_or_si512(_mm512_slli_epi64(dc, 1), _mm512_srli_epi64(dp, 63));
-                __m512i b = _mm512_or_si512(_mm512_srli_epi64(dc, 1), _mm512_slli_epi64(dn, 63));
-                __m512i c0 = _mm512_ternarylogic_epi64(pc, a, b, 0x80); /* pc & a & b */
-                __m512i a1 = _mm512_or_si512(_mm512_slli_epi64(dn, 1), _mm512_srli_epi64(dc, 63));
-                __m512i c1 = _mm512_ternarylogic_epi64(pn, a1, _mm512_srli_epi64(dn, 1), 0x80);
-                __m512i n1 = v_near_next(c0, c1);
-                __m512i n1h =
-                    _mm512_and_si512(c1, v_or3(_mm512_srli_epi64(c1, 2), _mm512_srli_epi64(c1, 3),
-                                               _mm512_srli_epi64(c1, 4)));
-                __m512i first = v_near_next(n1, n1h); /* c0 & near_next(n1, n1h): n1 is in c0 */
-                __mmask8 k = _mm512_test_epi64_mask(first, first) & lm;
-                nv4 += v_queue(q.v4pos + nv4, q.v4m + nv4, k, posv, first);
-            }
-            if (what & TOK_HEX) {
-                __m512i t = _mm512_and_si512(hc, _mm512_srli_epi64(hc, 1));
-                t = _mm512_and_si512(t, _mm512_srli_epi64(t, 2));
-                t = _mm512_and_si512(t, _mm512_srli_epi64(t, 4));
-                t = _mm512_and_si512(t, _mm512_srli_epi64(t, 8));
-                __mmask8 edge = _mm512_test_epi64_mask(hc, top) &
-                                _mm512_cmpeq_epi64_mask(_mm512_and_si512(hn, low16), low16);
-                __mmask8 k = (_mm512_test_epi64_mask(t, t) | edge) & lm;
-                for (unsigned bits = k; bits; bits &= bits - 1) {
-                    unsigned i = g + (unsigned)__builtin_ctz(bits);
-                    nhex += hex_block(q.hex + nhex, H[i + 1], H[i + 2], H[i], pos + 64 * (size_t)i,
-                                      lo, hi, end);
-                }
-            }
-            if (what & TOK_IPV6) {
-                __m512i kc = _mm512_loadu_si512(K + g + 1), kn = _mm512_loadu_si512(K + g + 2);
-                __m512i c = v_and_or(kc, _mm512_srli_epi64(kc, 1), _mm512_slli_epi64(kn, 63));
-                __m512i gc = v_and_or(kc, _mm512_slli_epi64(hc, 1), _mm512_srli_epi64(hp, 63));
-                __m512i gn = v_and_or(kn, _mm512_slli_epi64(hn, 1), _mm512_srli_epi64(hc, 63));
-                __m512i cnt = _mm512_sad_epu8(_mm512_add_epi8(v_popcnt8(gc), v_popcnt8(gn)),
-                                              _mm512_setzero_si512());
-                __mmask8 chains = _mm512_cmpge_epu64_mask(cnt, _mm512_set1_epi64(7)) &
-                                  _mm512_test_epi64_mask(gc, gc) & lm;
-                if (chains) { /* rare: full-form chains, lane by lane */
-                    _Alignas(64) uint64_t cv[8], gcv[8], gnv[8];
-                    _mm512_store_si512((void *)cv, c);
-                    _mm512_store_si512((void *)gcv, gc);
-                    _mm512_store_si512((void *)gnv, gn);
-                    for (unsigned bits = chains; bits; bits &= bits - 1) {
-                        unsigned i = (unsigned)__builtin_ctz(bits);
-                        cv[i] |= v6_chains(gcv[i], gnv[i]);
-                    }
-                    c = _mm512_load_si512((const void *)cv);
-                }
-                __mmask8 k = _mm512_test_epi64_mask(c, c) & lm;
-                nv6 += v_queue(q.v6pos + nv6, q.v6m + nv6, k, posv, c);
-            }
-        }
-        D[0] = D[nb], P[0] = P[nb], H[0] = H[nb], K[0] = K[nb];
-        D[1] = D[nb + 1], P[1] = P[nb + 1], H[1] = H[nb + 1], K[1] = K[nb + 1];
-        pos += 64 * (size_t)nb;
-        if (nv4 > V4_QUEUE - TOK_BATCH || nhex >= HEX_BATCH || nv6 > V6_QUEUE - TOK_BATCH ||
-            pos >= end)
-            tok_flush(classify_avx512, &nv4, &nhex, &nv6, &q, base, len, ctx, &skip6);
-    }
-}
 #endif
 
-/* URLs and e-mail addresses: "://" and '@' in a pass of their own. They are
- * rare (a few per line of a proxy log), and a loop that only looks for
- * them runs at a few bytes per cycle over the sub-block still in cache,
- * where carrying two more masks through the loop above costs it registers
- * (spills) and far more. Bit j of *u: a "://" starts at p[j]; of *e: p[j]
- * is an '@'. Reads p[0, 66). */
+/* URLs and e-mail addresses: "://" and '@'. In the portable form they have
+ * a pass of their own: they are rare (a few per line of a proxy log), and a
+ * loop that only looks for them runs at a few bytes per cycle over the
+ * sub-block still in cache, where carrying two more masks through the loop
+ * above costs it registers (spills) and far more. The AVX-512 pass (below)
+ * keeps its masks in arrays, not registers, and computes these with the
+ * others. Bit j of *u: a "://" starts at p[j]; of *e: p[j] is an '@'.
+ * Reads p[0, 66). */
 static inline void txtmask_base(const uint8_t *p, uint64_t *u, uint64_t *e)
 {
     uint64_t mu = 0, me = 0;
@@ -576,7 +424,21 @@ static void txt_flush(struct ctx *ctx, const struct blockq *q, unsigned n, bool 
     (email ? email_batch : url_batch)(ctx, at, k);
 }
 
-#define TXT_BLOCKS 128u /* blocks with "://" or '@' handled together */
+static void txt_flush_soa(struct ctx *ctx, const size_t *qpos, const uint64_t *qm, unsigned n,
+                          bool email)
+{
+    size_t at[TXT_QUEUE];
+    unsigned k = 0;
+    for (unsigned i = 0; i < n; i++) {
+        for (uint64_t bits = qm[i]; bits; bits &= bits - 1)
+            at[k++] = qpos[i] + (unsigned)__builtin_ctzll(bits);
+        if (k > TXT_QUEUE - 64) {
+            (email ? email_batch : url_batch)(ctx, at, k);
+            k = 0;
+        }
+    }
+    (email ? email_batch : url_batch)(ctx, at, k);
+}
 
 static inline __attribute__((always_inline)) void
 txt_scan_with(void (*txtmask)(const uint8_t *, uint64_t *, uint64_t *), const uint8_t *base,
@@ -637,11 +499,214 @@ __attribute__((target("avx512bw"))) static inline void txtmask_avx512(const uint
     *e = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('@'));
 }
 
-__attribute__((target("avx512bw"))) static void txt_scan_avx512(const uint8_t *base, size_t len,
-                                                                size_t lo, size_t hi, unsigned what,
-                                                                struct ctx *ctx)
+/* The AVX-512 pass computes the masks of TOK_BATCH blocks into arrays
+ * first, then reads them back as eight 64-bit lanes (eight blocks) per
+ * vector, with the previous and next blocks' masks as the same arrays one
+ * entry off: the shifts, and the bits carried across blocks, of the
+ * portable loop above become a few vector operations for eight blocks. The
+ * rare blocks with a hex-run or full-form IPv6 candidate go through the
+ * scalar code. */
+#define AVX512_T __attribute__((target("avx512bw,popcnt")))
+
+AVX512_T static inline __m512i v_or3(__m512i a, __m512i b, __m512i c)
 {
-    txt_scan_with(txtmask_avx512, base, len, lo, hi, what, ctx);
+    return _mm512_ternarylogic_epi64(a, b, c, 0xfe); /* a | b | c */
+}
+
+AVX512_T static inline __m512i v_and_or(__m512i a, __m512i b, __m512i c)
+{
+    return _mm512_ternarylogic_epi64(a, b, c, 0xe0); /* a & (b | c) */
+}
+
+/* near_next on eight lanes */
+AVX512_T static inline __m512i v_near_next(__m512i x, __m512i hi)
+{
+    __m512i lo3 = v_or3(_mm512_srli_epi64(x, 2), _mm512_srli_epi64(x, 3), _mm512_srli_epi64(x, 4));
+    __m512i hi3 =
+        v_or3(_mm512_slli_epi64(hi, 62), _mm512_slli_epi64(hi, 61), _mm512_slli_epi64(hi, 60));
+    return v_and_or(x, lo3, hi3);
+}
+
+/* popcount of each byte */
+AVX512_T static inline __m512i v_popcnt8(__m512i x)
+{
+    const __m512i lut = _mm512_set4_epi32(0x04030302, 0x03020201, 0x03020201, 0x02010100);
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    __m512i lo = _mm512_and_si512(x, m4), hi = _mm512_and_si512(_mm512_srli_epi64(x, 4), m4);
+    return _mm512_add_epi8(_mm512_shuffle_epi8(lut, lo), _mm512_shuffle_epi8(lut, hi));
+}
+
+/* Appends the lanes of m in k (and their blocks' offsets) to a queue. */
+AVX512_T static inline unsigned v_queue(size_t *qpos, uint64_t *qm, __mmask8 k, __m512i posv,
+                                        __m512i m)
+{
+    _mm512_storeu_si512((void *)qm, _mm512_maskz_compress_epi64(k, m));
+    _mm512_storeu_si512((void *)qpos, _mm512_maskz_compress_epi64(k, posv));
+    return (unsigned)__builtin_popcount(k);
+}
+
+/* All the masks of the block at p, which ends past end or lies within 66
+ * bytes of the buffer's end: the token masks see the bytes below end, the
+ * "://" masks the bytes of the buffer (trimmed to starts below end). */
+AVX512_T static void tok_tail_avx512(const uint8_t *base, size_t len, size_t end, size_t p,
+                                     uint64_t *d, uint64_t *pp, uint64_t *h, uint64_t *k,
+                                     uint64_t *u, uint64_t *e)
+{
+    *d = *pp = *h = *k = *u = *e = 0;
+    if (p >= end) return;
+    struct masks m = end - p >= 64 ? classify_avx512(base + p)
+                                   : classify_tail(classify_avx512, base + p, end - p);
+    *d = m.d, *pp = m.p, *h = m.h, *k = m.k;
+    uint8_t tmp[128];
+    memset(tmp, 0, sizeof(tmp));
+    memcpy(tmp, base + p, len - p < 66 ? len - p : 66);
+    txtmask_avx512(tmp, u, e);
+    if (end - p < 64) {
+        *u &= (1ull << (end - p)) - 1;
+        *e &= (1ull << (end - p)) - 1;
+    }
+}
+
+AVX512_T static void tokens_scan_avx512(const uint8_t *base, size_t len, size_t lo, size_t hi,
+                                        unsigned what, struct ctx *ctx)
+{
+    size_t end = hi + 70 < len ? hi + 70 : len; /* as in tokens_scan_with */
+    size_t skip6 = 0;
+    struct tokq q;
+    unsigned nv4 = 0, nhex = 0, nv6 = 0, nurl = 0, nmail = 0;
+    /* entry 0: the block before the batch; 1..nb: the batch; nb + 1: the
+     * block after it; then zeros (read by the lanes past nb, unused) */
+    enum { NM = TOK_BATCH + 10 };
+    _Alignas(64) uint64_t D[NM], P[NM], H[NM], K[NM], U[NM], E[NM];
+    memset(D, 0, sizeof(D));
+    memset(P, 0, sizeof(P));
+    memset(H, 0, sizeof(H));
+    memset(K, 0, sizeof(K));
+    memset(U, 0, sizeof(U));
+    memset(E, 0, sizeof(E));
+    prev_masks(base, lo, &D[0], &H[0]);
+    bool txt = what & (TOK_URL | TOK_EMAIL);
+    const __m512i umask = _mm512_set1_epi64((what & TOK_URL) ? -1ll : 0);
+    const __m512i emask = _mm512_set1_epi64((what & TOK_EMAIL) ? -1ll : 0);
+    tok_tail_avx512(base, len, end, lo, &D[1], &P[1], &H[1], &K[1], &U[1], &E[1]);
+    const __m512i lanes = _mm512_set_epi64(448, 384, 320, 256, 192, 128, 64, 0);
+    const __m512i top = _mm512_set1_epi64((long long)(1ull << 63)),
+                  low16 = _mm512_set1_epi64(0xffff);
+    size_t pos = lo; /* the offset of block 1 */
+    while (pos < end) {
+        size_t left = (end - pos + 63) / 64;
+        unsigned nb = left < TOK_BATCH ? (unsigned)left : TOK_BATCH;
+        /* blocks 2..nb + 1: whole ones in a loop that calls nothing (the
+         * vector constants stay in registers), then at most two more */
+        /* whole: the last block index j whose 64 bytes lie below end and
+         * whose 66 (the "://" masks read two more) lie in the buffer */
+        size_t whole = end - pos >= 64 ? (end - pos - 64) / 64 + 1 : 0;
+        if (whole && len - (pos + 64 * (whole - 1)) < 66) whole--;
+        unsigned j = 2, wend = whole < nb + 1 ? (unsigned)whole : nb + 1;
+        if (txt) {
+            for (; j <= wend; j++) {
+                const uint8_t *b = base + pos + 64 * (j - 1);
+                struct masks m = classify_avx512(b);
+                D[j] = m.d, P[j] = m.p, H[j] = m.h, K[j] = m.k;
+                txtmask_avx512(b, &U[j], &E[j]);
+            }
+        } else {
+            for (; j <= wend; j++) {
+                struct masks m = classify_avx512(base + pos + 64 * (j - 1));
+                D[j] = m.d, P[j] = m.p, H[j] = m.h, K[j] = m.k;
+            }
+        }
+        for (; j <= nb + 1; j++)
+            tok_tail_avx512(base, len, end, pos + 64 * (j - 1), &D[j], &P[j], &H[j], &K[j], &U[j],
+                            &E[j]);
+        for (; j < NM; j++) /* zeros: read by the lanes past nb */
+            D[j] = P[j] = H[j] = K[j] = U[j] = E[j] = 0;
+        for (unsigned g = 0; g < nb; g += 8) {
+            __mmask8 lm = nb - g >= 8 ? 0xff : (__mmask8)((1u << (nb - g)) - 1);
+            __m512i posv = _mm512_add_epi64(_mm512_set1_epi64((long long)(pos + 64 * g)), lanes);
+            __m512i hp = _mm512_loadu_si512(H + g);
+            __m512i hc = _mm512_loadu_si512(H + g + 1), hn = _mm512_loadu_si512(H + g + 2);
+            if (what & TOK_IPV4) {
+                __m512i dp = _mm512_loadu_si512(D + g), dc = _mm512_loadu_si512(D + g + 1);
+                __m512i dn = _mm512_loadu_si512(D + g + 2);
+                __m512i pc = _mm512_loadu_si512(P + g + 1), pn = _mm512_loadu_si512(P + g + 2);
+                __m512i a = _mm512_or_si512(_mm512_slli_epi64(dc, 1), _mm512_srli_epi64(dp, 63));
+                __m512i b = _mm512_or_si512(_mm512_srli_epi64(dc, 1), _mm512_slli_epi64(dn, 63));
+                __m512i c0 = _mm512_ternarylogic_epi64(pc, a, b, 0x80); /* pc & a & b */
+                __m512i a1 = _mm512_or_si512(_mm512_slli_epi64(dn, 1), _mm512_srli_epi64(dc, 63));
+                __m512i c1 = _mm512_ternarylogic_epi64(pn, a1, _mm512_srli_epi64(dn, 1), 0x80);
+                __m512i n1 = v_near_next(c0, c1);
+                __m512i n1h =
+                    _mm512_and_si512(c1, v_or3(_mm512_srli_epi64(c1, 2), _mm512_srli_epi64(c1, 3),
+                                               _mm512_srli_epi64(c1, 4)));
+                __m512i first = v_near_next(n1, n1h); /* c0 & near_next(n1, n1h): n1 is in c0 */
+                __mmask8 k = _mm512_test_epi64_mask(first, first) & lm;
+                nv4 += v_queue(q.v4pos + nv4, q.v4m + nv4, k, posv, first);
+            }
+            if (what & TOK_HEX) {
+                __m512i t = _mm512_and_si512(hc, _mm512_srli_epi64(hc, 1));
+                t = _mm512_and_si512(t, _mm512_srli_epi64(t, 2));
+                t = _mm512_and_si512(t, _mm512_srli_epi64(t, 4));
+                t = _mm512_and_si512(t, _mm512_srli_epi64(t, 8));
+                __mmask8 edge = _mm512_test_epi64_mask(hc, top) &
+                                _mm512_cmpeq_epi64_mask(_mm512_and_si512(hn, low16), low16);
+                __mmask8 k = (_mm512_test_epi64_mask(t, t) | edge) & lm;
+                for (unsigned bits = k; bits; bits &= bits - 1) {
+                    unsigned i = g + (unsigned)__builtin_ctz(bits);
+                    nhex += hex_block(q.hex + nhex, H[i + 1], H[i + 2], H[i], pos + 64 * (size_t)i,
+                                      lo, hi, end);
+                }
+            }
+            if (what & TOK_IPV6) {
+                __m512i kc = _mm512_loadu_si512(K + g + 1), kn = _mm512_loadu_si512(K + g + 2);
+                __m512i c = v_and_or(kc, _mm512_srli_epi64(kc, 1), _mm512_slli_epi64(kn, 63));
+                __m512i gc = v_and_or(kc, _mm512_slli_epi64(hc, 1), _mm512_srli_epi64(hp, 63));
+                __m512i gn = v_and_or(kn, _mm512_slli_epi64(hn, 1), _mm512_srli_epi64(hc, 63));
+                __m512i cnt = _mm512_sad_epu8(_mm512_add_epi8(v_popcnt8(gc), v_popcnt8(gn)),
+                                              _mm512_setzero_si512());
+                __mmask8 chains = _mm512_cmpge_epu64_mask(cnt, _mm512_set1_epi64(7)) &
+                                  _mm512_test_epi64_mask(gc, gc) & lm;
+                if (chains) { /* rare: full-form chains, lane by lane */
+                    _Alignas(64) uint64_t cv[8], gcv[8], gnv[8];
+                    _mm512_store_si512((void *)cv, c);
+                    _mm512_store_si512((void *)gcv, gc);
+                    _mm512_store_si512((void *)gnv, gn);
+                    for (unsigned bits = chains; bits; bits &= bits - 1) {
+                        unsigned i = (unsigned)__builtin_ctz(bits);
+                        cv[i] |= v6_chains(gcv[i], gnv[i]);
+                    }
+                    c = _mm512_load_si512((const void *)cv);
+                }
+                __mmask8 k = _mm512_test_epi64_mask(c, c) & lm;
+                nv6 += v_queue(q.v6pos + nv6, q.v6m + nv6, k, posv, c);
+            }
+            if (txt) {
+                __m512i u = _mm512_and_si512(_mm512_loadu_si512(U + g + 1), umask);
+                __m512i e = _mm512_loadu_si512(E + g + 1);
+                /* an '@' next to another (in the block) is in no address:
+                 * runs of them (binary data) would each cost a filter probe */
+                e = _mm512_ternarylogic_epi64(e, _mm512_slli_epi64(e, 1), _mm512_srli_epi64(e, 1),
+                                              0x10); /* e & ~(e << 1) & ~(e >> 1) */
+                e = _mm512_and_si512(e, emask);
+                nurl += v_queue(q.urlpos + nurl, q.urlm + nurl, _mm512_test_epi64_mask(u, u) & lm,
+                                posv, u);
+                nmail += v_queue(q.mailpos + nmail, q.mailm + nmail,
+                                 _mm512_test_epi64_mask(e, e) & lm, posv, e);
+            }
+        }
+        D[0] = D[nb], P[0] = P[nb], H[0] = H[nb], K[0] = K[nb];
+        D[1] = D[nb + 1], P[1] = P[nb + 1], H[1] = H[nb + 1], K[1] = K[nb + 1];
+        U[1] = U[nb + 1], E[1] = E[nb + 1];
+        pos += 64 * (size_t)nb;
+        if (nv4 > V4_QUEUE - TOK_BATCH || nhex >= HEX_BATCH || nv6 > V6_QUEUE - TOK_BATCH ||
+            pos >= end)
+            tok_flush(classify_avx512, &nv4, &nhex, &nv6, &q, base, len, ctx, &skip6);
+        if (nurl > TXT_BLOCKS - TOK_BATCH || nmail > TXT_BLOCKS - TOK_BATCH || pos >= end) {
+            txt_flush_soa(ctx, q.urlpos, q.urlm, nurl, false);
+            txt_flush_soa(ctx, q.mailpos, q.mailm, nmail, true);
+            nurl = nmail = 0;
+        }
+    }
 }
 #endif
 
@@ -654,9 +719,7 @@ static void tokens_scan(const uint8_t *base, size_t len, size_t lo, size_t hi, u
     if (lo >= hi || lo >= len) return;
 #if defined(__x86_64__) && defined(__GNUC__)
     if (trawl_cpu_avx512()) {
-        if (what & (TOK_IPV4 | TOK_HEX | TOK_IPV6))
-            tokens_scan_avx512(base, len, lo, hi, what, ctx);
-        if (what & (TOK_URL | TOK_EMAIL)) txt_scan_avx512(base, len, lo, hi, what, ctx);
+        tokens_scan_avx512(base, len, lo, hi, what, ctx);
         return;
     }
 #endif

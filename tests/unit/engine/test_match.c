@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "trawl_engine.h"
@@ -372,6 +374,51 @@ Test(match_tokens, every_block_alignment, .init = setup, .fini = teardown, .time
             free(got);
         }
     }
+}
+
+/* The vector passes read whole 64-byte blocks (and the "://" masks two
+ * bytes more): a buffer that ends where the mapping ends, followed by a
+ * page that may not be read, at every length and with every token kind
+ * just before its end and at its very end. */
+Test(match_tokens, no_read_past_buffer_end, .init = setup, .fini = teardown)
+{
+    add(TRAWL_T_IPV4, 0, "1.2.3.4");
+    add(TRAWL_T_IPV6, 0, "2001:db8::7");
+    add(TRAWL_T_MD5, 0, "d41d8cd98f00b204e9800998ecf8427e");
+    add(TRAWL_T_URL, 0, "http://evil.test/a");
+    add(TRAWL_T_EMAIL, 0, "u@evil.test");
+    add(TRAWL_T_DOMAIN, 0, "evil.test");
+    build();
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    uint8_t *map = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cr_assert(map != MAP_FAILED);
+    cr_assert_eq(mprotect(map + 2 * pg, pg, PROT_NONE), 0);
+    uint8_t *stop = map + 2 * pg; /* the first byte that may not be read */
+    static const char *const tail[] = {"1.2.3.4",
+                                       "d41d8cd98f00b204e9800998ecf8427e",
+                                       "http://evil.test/a",
+                                       "u@evil.test",
+                                       "2001:db8::7",
+                                       "x://",
+                                       "a@",
+                                       ":"};
+    for (size_t t = 0; t < sizeof(tail) / sizeof(tail[0]); t++) {
+        for (size_t len = 1; len <= 2 * pg; len += len < 300 ? 1 : 61) {
+            uint8_t *b = stop - len;
+            memset(b, ' ', len);
+            size_t n = strlen(tail[t]) < len ? strlen(tail[t]) : len;
+            memcpy(stop - n, tail[t] + strlen(tail[t]) - n, n);
+            free(scan_whole(b, len, true));
+            trawl_matcher_clear(g_m);
+            scan_span(b, len, len / 2, len, false); /* a span ending at the buffer's end */
+        }
+    }
+    /* and the hits are still right at the end */
+    memcpy(stop - 19, " http://evil.test/a", 19);
+    char *got = scan_whole(stop - 19, 19, false);
+    cr_assert_str_eq(got, "1:http://evil.test/a 8:evil.test");
+    free(got);
+    munmap(map, 3 * pg);
 }
 
 /* ---- CIDR --------------------------------------------------------------- */
