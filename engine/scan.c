@@ -443,7 +443,13 @@ struct block {
     size_t ncarry, n;  /* carried bytes (ending at mem + carry), new bytes after them */
     uint64_t base_off; /* stream offset of mem + carry - ncarry */
     uint64_t lo, hi;   /* accepted range, stream offsets */
-    uint64_t lines;    /* newlines before lo */
+    /* Newlines: nl in [lo, hi), counted by the block's scanner before it
+     * scans (-1 until then; the reader, the one thread that cannot keep up
+     * with a .gz, does not count); lines before lo, known (lines_known)
+     * once every block before it has been counted. Under st->mu. */
+    int64_t nl;
+    uint64_t lines;
+    bool lines_known;
     bool last, failed, done;
     struct trawl_error err;
 };
@@ -458,7 +464,10 @@ struct stream {
     bool first;
     uint8_t *tail; /* the last bytes read so far (at most carry) */
     size_t ntail;
-    uint64_t next, acc, lines; /* next new byte, accepted so far, newlines before acc */
+    uint64_t next, acc; /* next new byte, accepted so far */
+    /* under mu: the first block whose lines are not known yet, and the
+     * newlines before it */
+    uint64_t counted, counted_lines;
     /* the ring, under mu; counters, slot = counter % nb */
     unsigned nb;
     struct block *b;
@@ -520,8 +529,8 @@ static void fill(struct stream *st, struct block *b)
     if (hi < st->acc) hi = st->acc;
     b->lo = st->acc;
     b->hi = hi;
-    b->lines = st->lines;
-    st->lines += trawl_count_lines(win + (st->acc - b->base_off), (size_t)(hi - st->acc));
+    b->nl = -1;
+    b->lines_known = false;
     st->acc = hi;
     /* keep the tail for the next block: overlap + look-behind */
     st->ntail = wlen < st->carry ? wlen : st->carry;
@@ -530,6 +539,35 @@ static void fill(struct stream *st, struct block *b)
 
 static void push_task_locked(struct scan *s, struct task t);
 
+/* Counts block b's newlines, then waits until the newlines before it are
+ * known: its scanner calls this first, before anything that can wait or
+ * fail, and blocks are claimed in order, so every block before b has been
+ * counted or soon will be (no deadlock; a wait is short). Returns the
+ * newlines before b->lo. */
+static uint64_t block_lines(struct stream *st, struct block *b)
+{
+    uint8_t *win = b->mem + st->carry - b->ncarry;
+    uint64_t n = trawl_count_lines(win + (b->lo - b->base_off), (size_t)(b->hi - b->lo));
+    pthread_mutex_lock(&st->mu);
+    b->nl = (int64_t)n;
+    bool moved = false;
+    while (st->counted < st->filled) {
+        struct block *c = &st->b[st->counted % st->nb];
+        if (c->nl < 0) break;
+        c->lines = st->counted_lines;
+        c->lines_known = true;
+        st->counted_lines += (uint64_t)c->nl;
+        st->counted++;
+        moved = true;
+    }
+    if (moved) pthread_cond_broadcast(&st->cv);
+    while (!b->lines_known)
+        pthread_cond_wait(&st->cv, &st->mu);
+    uint64_t lines = b->lines;
+    pthread_mutex_unlock(&st->mu);
+    return lines;
+}
+
 /* Scans one filled block: its accepted range in steps, hits flushed per
  * step. Returns -1 when the stream must stop (scan or write failure). */
 static int scan_block(struct worker *w, struct stream *st, struct block *b)
@@ -537,7 +575,7 @@ static int scan_block(struct worker *w, struct stream *st, struct block *b)
     struct scan *s = w->s;
     uint8_t *win = b->mem + st->carry - b->ncarry;
     size_t wlen = b->ncarry + b->n;
-    uint64_t lines = b->lines, counted = b->lo;
+    uint64_t lines = block_lines(st, b), counted = b->lo;
     int ret = 0;
     for (uint64_t a = b->lo; a < b->hi && !stopping(s); a += STEP) {
         uint64_t e = b->hi - a > STEP ? a + STEP : b->hi;
