@@ -578,12 +578,10 @@ AVX512_T static void tokens_scan_avx512(const uint8_t *base, size_t len, size_t 
      * block after it; then zeros (read by the lanes past nb, unused) */
     enum { NM = TOK_BATCH + 10 };
     _Alignas(64) uint64_t D[NM], P[NM], H[NM], K[NM], U[NM], E[NM];
-    memset(D, 0, sizeof(D));
-    memset(P, 0, sizeof(P));
-    memset(H, 0, sizeof(H));
-    memset(K, 0, sizeof(K));
-    memset(U, 0, sizeof(U));
-    memset(E, 0, sizeof(E));
+    /* every entry is written before it is read: entry 0 here (K, U and E
+     * are read from entry 1 on), 1 just below, the rest per batch (spans of
+     * a packet's size come by the million: no memset of the arrays) */
+    P[0] = K[0] = U[0] = E[0] = 0;
     prev_masks(base, lo, &D[0], &H[0]);
     bool txt = what & (TOK_URL | TOK_EMAIL);
     const __m512i umask = _mm512_set1_epi64((what & TOK_URL) ? -1ll : 0);
@@ -619,7 +617,7 @@ AVX512_T static void tokens_scan_avx512(const uint8_t *base, size_t len, size_t 
         for (; j <= nb + 1; j++)
             tok_tail_avx512(base, len, end, pos + 64 * (j - 1), &D[j], &P[j], &H[j], &K[j], &U[j],
                             &E[j]);
-        for (; j < NM; j++) /* zeros: read by the lanes past nb */
+        for (unsigned z = (nb + 7) / 8 * 8 + 2; j < z; j++) /* read by the lanes past nb */
             D[j] = P[j] = H[j] = K[j] = U[j] = E[j] = 0;
         for (unsigned g = 0; g < nb; g += 8) {
             __mmask8 lm = nb - g >= 8 ? 0xff : (__mmask8)((1u << (nb - g)) - 1);
