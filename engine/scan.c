@@ -35,8 +35,11 @@
 #include "netscan.h"
 #include "trawl_engine.h"
 
-#define STEP (1u << 20)   /* bytes scanned between hit flushes and stop checks */
-#define BLOCK (4u << 20)  /* stream block, unless opts->chunk_size says otherwise */
+#define STEP (1u << 20)  /* bytes scanned between hit flushes and stop checks */
+#define BLOCK (4u << 20) /* stream block, unless opts->chunk_size says otherwise */
+#define FILE_CHUNK                                                                                 \
+    (1u << 20)            /* a large file's chunk, unless opts->chunk_size says otherwise:         \
+                           * read whole, it stays in L2 (4 MiB cost 2.7% more CPU) */
 #define LOOKBEHIND 512    /* carried bytes before a window's accepted range */
 #define CONTEXT_AFTER 256 /* how far a hit's context extract reaches past it (hits.c) */
 
@@ -921,7 +924,7 @@ static void scan_file(struct worker *w, const char *path)
             return;
         }
         bool utf16 = want_utf16(s, head, (size_t)hn);
-        size_t chunk = s->o->chunk_size ? s->o->chunk_size : (4u << 20);
+        size_t chunk = s->o->chunk_size ? s->o->chunk_size : FILE_CHUNK;
         if (len > 2 * chunk && s->o->threads > 1) {
             struct mapped *m = calloc(1, sizeof(*m));
             size_t nchunks = (len + chunk - 1) / chunk;

@@ -42,8 +42,8 @@ static const char help[] =
     "      --aggregate SEC   emit the same indicator in the same file once per SEC seconds,\n"
     "                        with count, first_seen, last_seen and last_offset\n"
     "      --utf16 MODE      auto (binary input only; default), on, off\n"
-    "      --chunk MB        split large files into chunks of MB megabytes, and read gzip\n"
-    "                        and pipes in blocks of that size (default 4)\n"
+    "      --chunk MB        split large files into chunks of MB megabytes (default 1),\n"
+    "                        and read gzip and pipes in blocks of that size (default 4)\n"
     "  capture files (pcap, pcapng):\n" CLI_CAPS_HELP
     "  -q, --quiet           no summary or progress on stderr\n"
     "      --progress        force the progress line even when stderr is not a terminal\n"
