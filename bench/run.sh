@@ -332,6 +332,9 @@ target() { # label value op threshold
             target "the same, vs a bare hs_scan of the set's literals on this corpus (${RES[100k.hsbare]} MB/s)" \
                 "$(ratio "${RES[100k.trawl-j1]}" "${RES[100k.hsbare]}")" ">=" 0.9
         target "-j2 / -j1, 100k" "$(ratio "${RES[100k.trawl-j2]}" "${RES[100k.trawl-j1]}")" ">=" 1.9
+        # the issue's wording ("1.25 GB/s on one core ... and >= 1.9x that with -j2") also
+        # reads as an absolute floor for -j2
+        target "plain logs, 100k indicators, -j2 (MB/s; 1.9 x 1250)" "${RES[100k.trawl-j2]}" ">=" 2375
         [ "$DO_GZ" = 1 ] && [ -n "${RES[100k.igzip]:-}" ] &&
             target ".gz, 2 cores, vs igzip -dc, 100k" "$(ratio "${RES[100k.trawl-gz-j2]}" "${RES[100k.igzip]}")" ">=" 0.9
     else

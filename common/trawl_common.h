@@ -85,11 +85,14 @@ void trawl_buf_free(struct trawl_buf *b);
  * UTF-8 are written as \u00XX so the output is always valid UTF-8 JSON. */
 int trawl_buf_json_str(struct trawl_buf *b, const void *s, size_t len);
 
-/* Monotonic clock in seconds. */
 /* The CPU has AVX-512BW and TRAWL_NO_AVX512 is not set in the environment
  * (which forces the portable code paths, for tests). Checked once. */
 bool trawl_cpu_avx512(void);
+/* With false, trawl_cpu_avx512() answers false until allowed again: lets
+ * one test process compare the AVX-512 and portable code paths. */
+void trawl_cpu_avx512_allow(bool allow);
 
+/* Monotonic clock in seconds. */
 double trawl_now_mono(void);
 /* Wall clock, seconds since the epoch. */
 int64_t trawl_now_wall(void);

@@ -341,6 +341,8 @@ int trawl_redis_url_parse(const char *url, char **host, int *port, char **name)
     return 0;
 }
 
+static _Atomic bool avx512_denied;
+
 bool trawl_cpu_avx512(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -351,8 +353,13 @@ bool trawl_cpu_avx512(void)
         h = __builtin_cpu_supports("avx512bw") && !getenv("TRAWL_NO_AVX512");
         atomic_store_explicit(&have, h, memory_order_relaxed);
     }
-    return h;
+    return h && !atomic_load_explicit(&avx512_denied, memory_order_relaxed);
 #else
     return false;
 #endif
+}
+
+void trawl_cpu_avx512_allow(bool allow)
+{
+    atomic_store_explicit(&avx512_denied, !allow, memory_order_relaxed);
 }

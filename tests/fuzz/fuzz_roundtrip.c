@@ -17,7 +17,9 @@
  *  - every hit lies inside the data;
  *  - with URL or e-mail indicators in the set, the database compiled with
  *    every one of them as a Hyperscan literal (text_literals) finds exactly
- *    the same hits as the token pass does.
+ *    the same hits as the token pass does;
+ *  - on a CPU with AVX-512, the portable token pass finds the same hits as
+ *    the AVX-512 one.
  * Regex indicators take part in the first check only: a regex match may
  * begin anywhere, so its start depends on where scanning starts. */
 #include <stdlib.h>
@@ -162,6 +164,13 @@ static int scan_checks(struct entry *e, const uint8_t *text, size_t len, size_t 
         struct hits h5 = collect(e->m3, &whole, 1);
         same(&h1, &h5, "token and literal URLs and addresses");
         free(h5.h);
+    }
+    if (trawl_cpu_avx512()) { /* the portable token pass finds the same */
+        trawl_cpu_avx512_allow(false);
+        struct hits h6 = collect(m1, &whole, 1);
+        trawl_cpu_avx512_allow(true);
+        same(&h1, &h6, "AVX-512 and portable token passes");
+        free(h6.h);
     }
     if (getenv("TRAWL_FUZZ_VERBOSE"))
         fprintf(stderr, "roundtrip: %zu indicators, %zu data bytes, split %zu, %zu hits\n", n, len,

@@ -421,6 +421,73 @@ Test(match_tokens, no_read_past_buffer_end, .init = setup, .fini = teardown)
     munmap(map, 3 * pg);
 }
 
+/* The AVX-512 token pass against the portable one, in one process: random
+ * text dense in every token kind's bytes (digits, dots, colons, hex, '@',
+ * "://") with planted indicators, 1 byte to 3 batches long, scanned over
+ * random spans of it (so that the bytes before the span matter too): the
+ * same hits, byte for byte. */
+Test(match_tokens, avx512_same_hits_as_portable, .init = setup, .fini = teardown, .timeout = 120)
+{
+    trawl_cpu_avx512_allow(true);
+    if (!trawl_cpu_avx512()) cr_skip_test("this CPU has no AVX-512BW");
+    static const char *const planted[] = {
+        "1.2.3.4",
+        "10.0.0.55",
+        "192.168.100.200",
+        "2001:db8::7",
+        "2001:db8:0:0:0:0:0:7",
+        "fe80::1",
+        "d41d8cd98f00b204e9800998ecf8427e",
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "http://evil.test/a",
+        "HTTPS://Evil.Test/a",
+        "u@evil.test",
+        "evil.test"};
+    add(TRAWL_T_IPV4, 0, "1.2.3.4");
+    add(TRAWL_T_IPV4, 0, "10.0.0.55");
+    add(TRAWL_T_CIDR, 0, "192.168.0.0/16");
+    add(TRAWL_T_IPV6, 0, "2001:db8::7");
+    add(TRAWL_T_IPV6, 0, "fe80::1");
+    add(TRAWL_T_MD5, 0, "d41d8cd98f00b204e9800998ecf8427e");
+    add(TRAWL_T_SHA1, 0, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    add(TRAWL_T_SHA256, 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    add(TRAWL_T_URL, 0, "http://evil.test/a");
+    add(TRAWL_T_URL, 0, "https://evil.test/a");
+    add(TRAWL_T_EMAIL, 0, "u@evil.test");
+    add(TRAWL_T_DOMAIN, 0, "evil.test");
+    build();
+    static const char alpha[] = "0123456789....::::abcdefABCDEF@@//xyz  \n-_";
+    static char t[13000];
+    for (int round = 0; round < 300; round++) {
+        size_t want = 1 + (size_t)(rnd() % (round < 100 ? 300 : 12500)), n = 0;
+        while (n < want) {
+            uint64_t r = rnd();
+            const char *p = planted[(r >> 8) % (sizeof(planted) / sizeof(*planted))];
+            if (r % 3 == 0 && n + strlen(p) < sizeof(t)) {
+                memcpy(t + n, p, strlen(p));
+                n += strlen(p);
+            } else {
+                for (int i = 1 + (int)((r >> 16) % 12); i > 0 && n < sizeof(t); i--)
+                    t[n++] = alpha[rnd() % (sizeof(alpha) - 1)];
+            }
+        }
+        size_t lo = (size_t)(rnd() % (n / 4 + 1)), hi = n - (size_t)(rnd() % (n / 4 + 1));
+        if (hi < lo) hi = lo;
+        char *got[2];
+        for (int k = 0; k < 2; k++) {
+            trawl_cpu_avx512_allow(k == 0);
+            trawl_matcher_clear(g_m);
+            scan_span(t, n, lo, hi, false);
+            got[k] = render();
+        }
+        trawl_cpu_avx512_allow(true);
+        cr_assert_str_eq(got[0], got[1], "round %d: %zu bytes, span [%zu, %zu)", round, n, lo, hi);
+        free(got[0]);
+        free(got[1]);
+    }
+}
+
 /* ---- CIDR --------------------------------------------------------------- */
 
 Test(match_cidr, every_overlapping_prefix, .init = setup, .fini = teardown)
