@@ -94,20 +94,15 @@ static inline struct masks classify_base(const uint8_t *p)
 }
 #endif
 
-/* Candidates are queued a 64-byte block at a time, as the block's offset and
- * its mask of candidate bits, without branching on how many there are
- * (about one block in two has one, at random): the entry is always
- * written and counted only when the mask is not empty. */
-struct blockq {
-    size_t pos;
-    uint64_t m;
-};
-
-static inline __attribute__((always_inline)) unsigned queue_block(struct blockq *q, size_t pos,
-                                                                  uint64_t m)
+/* Candidates are queued a 64-byte block at a time, as the block's offset
+ * (qpos) and its mask of candidate bits (qm), without branching on how many
+ * there are (about one block in two has one, at random): the entry is
+ * always written and counted only when the mask is not empty. */
+static inline __attribute__((always_inline)) unsigned queue_block(size_t *qpos, uint64_t *qm,
+                                                                  size_t pos, uint64_t m)
 {
-    q->pos = pos;
-    q->m = m;
+    *qpos = pos;
+    *qm = m;
     return m != 0;
 }
 
@@ -193,14 +188,6 @@ struct tokq {
     uint64_t urlm[TXT_BLOCKS + 8], mailm[TXT_BLOCKS + 8];
 };
 
-static inline __attribute__((always_inline)) unsigned queue_soa(size_t *qpos, uint64_t *qm,
-                                                                size_t pos, uint64_t m)
-{
-    *qpos = pos;
-    *qm = m;
-    return m != 0;
-}
-
 /* The hex-run starts of the block at pos (hex masks: cur_h, the next
  * block's nxt_h, the previous block's prev_h) that lie in [lo, hi), appended
  * to out (at most two); returns how many. */
@@ -256,7 +243,7 @@ tok_block(struct tokscan *st, struct tokq *q, size_t lo, size_t hi, size_t end, 
         uint64_t c1 = nxt.p & (nxt.d << 1 | cur.d >> 63) & (nxt.d >> 1);
         uint64_t n1 = near_next(c0, c1), n1h = near_next(c1, 0);
         uint64_t first = c0 & near_next(n1, n1h);
-        st->nv4 += queue_soa(q->v4pos + st->nv4, q->v4m + st->nv4, pos, first);
+        st->nv4 += queue_block(q->v4pos + st->nv4, q->v4m + st->nv4, pos, first);
     }
     /* a 32-digit run starting in this block holds 16 in a row inside it,
      * or starts in its last 16 bytes and goes on with 16 in the next
@@ -277,7 +264,7 @@ tok_block(struct tokscan *st, struct tokq *q, size_t lo, size_t hi, size_t end, 
         uint64_t g_nxt = nxt.k & ((nxt.h << 1) | (cur.h >> 63));
         if (__builtin_popcountll(g_cur) + __builtin_popcountll(g_nxt) >= 7 && g_cur)
             c |= v6_chains(g_cur, g_nxt);
-        st->nv6 += queue_soa(q->v6pos + st->nv6, q->v6m + st->nv6, pos, c);
+        st->nv6 += queue_block(q->v6pos + st->nv6, q->v6m + st->nv6, pos, c);
     }
     st->prev_d = cur.d;
     st->prev_h = cur.h;
@@ -409,23 +396,8 @@ static inline void txtmask_base(const uint8_t *p, uint64_t *u, uint64_t *e)
 }
 
 /* The queued blocks' candidates as positions, in batches for txt_batch. */
-static void txt_flush(struct ctx *ctx, const struct blockq *q, unsigned n, bool email)
-{
-    size_t at[TXT_QUEUE];
-    unsigned k = 0;
-    for (unsigned i = 0; i < n; i++) {
-        for (uint64_t bits = q[i].m; bits; bits &= bits - 1)
-            at[k++] = q[i].pos + (unsigned)__builtin_ctzll(bits);
-        if (k > TXT_QUEUE - 64) {
-            (email ? email_batch : url_batch)(ctx, at, k);
-            k = 0;
-        }
-    }
-    (email ? email_batch : url_batch)(ctx, at, k);
-}
-
-static void txt_flush_soa(struct ctx *ctx, const size_t *qpos, const uint64_t *qm, unsigned n,
-                          bool email)
+static void txt_flush(struct ctx *ctx, const size_t *qpos, const uint64_t *qm, unsigned n,
+                      bool email)
 {
     size_t at[TXT_QUEUE];
     unsigned k = 0;
@@ -447,7 +419,8 @@ txt_scan_with(void (*txtmask)(const uint8_t *, uint64_t *, uint64_t *), const ui
     /* a URL's scheme is at most 32 bytes, a local part 64: their "://" or
      * '@' lies less than 70 bytes past the start */
     size_t end = hi + 70 < len ? hi + 70 : len;
-    struct blockq urlq[TXT_BLOCKS], mailq[TXT_BLOCKS];
+    size_t urlpos[TXT_BLOCKS], mailpos[TXT_BLOCKS];
+    uint64_t urlm[TXT_BLOCKS], mailm[TXT_BLOCKS];
     unsigned nurl = 0, nmail = 0;
     uint64_t mu = (what & TOK_URL) ? ~0ull : 0, me = (what & TOK_EMAIL) ? ~0ull : 0;
     for (size_t pos = lo; pos < end; pos += 64) {
@@ -464,19 +437,19 @@ txt_scan_with(void (*txtmask)(const uint8_t *, uint64_t *, uint64_t *), const ui
             u &= (1ull << (end - pos)) - 1;
             e &= (1ull << (end - pos)) - 1;
         }
-        nurl += queue_block(urlq + nurl, pos, u & mu);
+        nurl += queue_block(urlpos + nurl, urlm + nurl, pos, u & mu);
         /* an '@' next to another is in no address: runs of them (binary
          * data) would each cost a filter probe */
         e &= ~(e << 1) & ~(e >> 1);
-        nmail += queue_block(mailq + nmail, pos, e & me);
+        nmail += queue_block(mailpos + nmail, mailm + nmail, pos, e & me);
         if (nurl == TXT_BLOCKS || nmail == TXT_BLOCKS) {
-            txt_flush(ctx, urlq, nurl, false);
-            txt_flush(ctx, mailq, nmail, true);
+            txt_flush(ctx, urlpos, urlm, nurl, false);
+            txt_flush(ctx, mailpos, mailm, nmail, true);
             nurl = nmail = 0;
         }
     }
-    txt_flush(ctx, urlq, nurl, false);
-    txt_flush(ctx, mailq, nmail, true);
+    txt_flush(ctx, urlpos, urlm, nurl, false);
+    txt_flush(ctx, mailpos, mailm, nmail, true);
 }
 
 static void txt_scan_base(const uint8_t *base, size_t len, size_t lo, size_t hi, unsigned what,
@@ -700,8 +673,8 @@ AVX512_T static void tokens_scan_avx512(const uint8_t *base, size_t len, size_t 
             pos >= end)
             tok_flush(classify_avx512, &nv4, &nhex, &nv6, &q, base, len, ctx, &skip6);
         if (nurl > TXT_BLOCKS - TOK_BATCH || nmail > TXT_BLOCKS - TOK_BATCH || pos >= end) {
-            txt_flush_soa(ctx, q.urlpos, q.urlm, nurl, false);
-            txt_flush_soa(ctx, q.mailpos, q.mailm, nmail, true);
+            txt_flush(ctx, q.urlpos, q.urlm, nurl, false);
+            txt_flush(ctx, q.mailpos, q.mailm, nmail, true);
             nurl = nmail = 0;
         }
     }
